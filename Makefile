@@ -1,0 +1,55 @@
+# Tessera — one entry point. `make run` serves the demo; `make test` runs every tier it can.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+# The service tier: local PostgreSQL, Redis, a Celery worker and an S3-protocol server.
+SERVICE_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tessera} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
+	CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/1} \
+	AWS_STORAGE_BUCKET_NAME=tessera-test AWS_S3_ENDPOINT_URL=http://127.0.0.1:$${TEST_S3_PORT:-9311} \
+	AWS_S3_REGION_NAME=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+	REQUIRE_SERVICES=1
+
+.PHONY: install run test test-services test-all lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+
+run: install
+	mkdir -p var/media
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Tessera is starting at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	@echo "  Demo login: admin / tessera-admin"
+	@echo ""
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every test again on the real services and in Chromium; a tier that cannot run fails.
+test-services:
+	$(SERVICE_ENV) REQUIRE_BROWSER=1 $(MAKE) test
+
+bench: install
+	$(SERVICE_ENV) $(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,15 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+def api_root(request):
+    """Where everything in /api/v1/ is."""
+    names = {"locales": "locale-list", "currencies": "currency-list", "channels": "channel-list"}
+    links = {key: reverse(name, request=request) for key, name in names.items()}
+    links["schema"] = reverse("api-schema", request=request)
+    links["docs"] = reverse("api-docs", request=request)
+    return Response(links)

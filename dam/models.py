@@ -1,0 +1,1 @@
+"""Assets, versions, metadata, renditions and usage rights (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Rules shared by every entry point."""

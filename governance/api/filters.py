@@ -1,0 +1,29 @@
+import django_filters
+
+from governance.models import Channel, Currency, Locale
+
+
+class UpdatedSinceFilterSet(django_filters.FilterSet):
+    """`updated_since` lets integrations sync incrementally."""
+
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+
+class LocaleFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Locale
+        fields = ["is_active"]
+
+
+class CurrencyFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Currency
+        fields = ["is_active"]
+
+
+class ChannelFilterSet(UpdatedSinceFilterSet):
+    locale = django_filters.CharFilter(field_name="locales__code", distinct=True)
+
+    class Meta:
+        model = Channel
+        fields = ["locale"]

@@ -1,0 +1,1 @@
+"""API views; their writes call services."""

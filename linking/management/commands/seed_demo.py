@@ -1,0 +1,71 @@
+"""A believable demo catalog, made through the same services as every other entry point.
+
+Safe to run again: what exists is left as it is. Later issues extend it with families,
+products, assets and one user per role.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from governance import services as governance
+from governance.models import Channel, Currency, Locale
+
+LOCALES = [
+    ("en_US", "English (United States)"),
+    ("fr_FR", "Français (France)"),
+    ("de_DE", "Deutsch (Deutschland)"),
+]
+CURRENCIES = [("EUR", "Euro"), ("USD", "US dollar"), ("GBP", "Pound sterling")]
+CHANNELS = [
+    ("ecommerce", "Web shop", ["en_US", "fr_FR", "de_DE"], ["EUR", "USD", "GBP"]),
+    ("mobile", "Mobile app", ["en_US", "fr_FR"], ["EUR", "USD"]),
+    ("print", "Print catalogue", ["de_DE", "fr_FR"], ["EUR"]),
+]
+# Demo logins, printed by `make run`. Never created outside DEBUG without --force.
+DEMO_USERS = [
+    ("admin", "tessera-admin", {"is_staff": True, "is_superuser": True}),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog and demo users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo users have known passwords.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates users with known passwords; run it with DJANGO_DEBUG=true "
+                "or pass --force."
+            )
+        for code, label in LOCALES:
+            if not Locale.objects.filter(code=code).exists():
+                governance.locale_create(code=code, label=label)
+        for code, label in CURRENCIES:
+            if not Currency.objects.filter(code=code).exists():
+                governance.currency_create(code=code, label=label)
+        for code, label, locales, currencies in CHANNELS:
+            if not Channel.objects.filter(code=code).exists():
+                governance.channel_create(
+                    code=code, label=label, locales=locales, currencies=currencies
+                )
+        User = get_user_model()
+        for username, password, flags in DEMO_USERS:
+            if not User.objects.filter(username=username).exists():
+                User.objects.create_user(username=username, password=password, **flags)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo catalog ready: {Locale.objects.count()} locales, "
+                f"{Currency.objects.count()} currencies, {Channel.objects.count()} channels."
+            )
+        )
+        for username, password, _ in DEMO_USERS:
+            self.stdout.write(f"  login: {username} / {password}")

@@ -1,0 +1,1 @@
+"""Product↔asset links, naming rules and channel syndication (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Reads, with related rows fetched up front so query counts stay constant."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PimConfig(AppConfig):
+    name = "pim"
+    verbose_name = "Product information"

@@ -1,0 +1,1 @@
+"""Families, attributes, products, product models and values (see docs/architecture.md)."""

@@ -1,0 +1,71 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+from tests import tiers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_tier():
+    missing = tiers.missing_services()
+    if missing:
+        tiers.unavailable("services", "; ".join(missing))
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the Redis broker, writing to the test database."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.flushdb()  # nothing left over from an earlier run
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
+    hostname = f"test-worker-{os.getpid()}@localhost"
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "test-artifacts" / "celery-worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--queues=default,media",
+            f"--hostname={hostname}",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start; see {log.name}")
+        yield hostname
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
