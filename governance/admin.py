@@ -53,41 +53,29 @@ class ServiceAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
-class CodeLabelAdmin(ServiceAdmin):
-    list_display = ["code", "label", "is_active", "updated_at"]
-    list_filter = ["is_active"]
-    search_fields = ["code", "label"]
-
+class CodeFrozenAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []  # codes are identifiers: they never change
 
 
-@admin.register(Locale)
-class LocaleAdmin(CodeLabelAdmin):
+@admin.register(Locale, Currency)
+class CodeEntryAdmin(CodeFrozenAdmin):
+    list_display = ["code", "label", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "label"]
+
     def service_save(self, data, *, existing):
         fields = {"label": data["label"], "is_active": data["is_active"]}
         if existing:
-            return services.locale_update(locale=existing, changes=fields)
-        return services.locale_create(code=data["code"], **fields)
-
-
-@admin.register(Currency)
-class CurrencyAdmin(CodeLabelAdmin):
-    def service_save(self, data, *, existing):
-        fields = {"label": data["label"], "is_active": data["is_active"]}
-        if existing:
-            return services.currency_update(currency=existing, changes=fields)
-        return services.currency_create(code=data["code"], **fields)
+            return services.code_entry_update(entry=existing, changes=fields)
+        return services.code_entry_create(model=self.model, code=data["code"], **fields)
 
 
 @admin.register(Channel)
-class ChannelAdmin(ServiceAdmin):
+class ChannelAdmin(CodeFrozenAdmin):
     list_display = ["code", "label", "updated_at"]
     search_fields = ["code", "label"]
     filter_horizontal = ["locales", "currencies"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["code"] if obj else []
 
     def service_save(self, data, *, existing):
         locales = [locale.code for locale in data["locales"]]

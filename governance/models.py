@@ -11,29 +11,29 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-class Locale(TimestampedModel):
+class ActivatableCode(TimestampedModel):
+    """An entry of a code list that is deactivated, never deleted: values refer to it."""
+
+    label = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class Locale(ActivatableCode):
     code = models.CharField(max_length=16, unique=True, validators=[validate_locale_code])
-    label = models.CharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self):
-        return self.code
 
 
-class Currency(TimestampedModel):
+class Currency(ActivatableCode):
     code = models.CharField(max_length=3, unique=True, validators=[validate_currency_code])
-    label = models.CharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["code"]
+    class Meta(ActivatableCode.Meta):
         verbose_name_plural = "currencies"
-
-    def __str__(self):
-        return self.code
 
 
 class Channel(TimestampedModel):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from governance.models import Channel, Currency, Locale, WorkerHeartbeat
+from governance.models import ActivatableCode, Channel, Currency, Locale, WorkerHeartbeat
 
 
 def full_clean_and_save(instance: models.Model) -> None:
@@ -50,35 +50,21 @@ def _codes_to_rows(model, codes, field: str, *, require_active: bool):
 
 
 @transaction.atomic
-def locale_create(*, code: str, label: str = "", is_active: bool = True) -> Locale:
-    """Create a locale."""
-    locale = Locale(code=code.strip(), label=label, is_active=is_active)
-    full_clean_and_save(locale)
-    return locale
+def code_entry_create(
+    *, model: type[ActivatableCode], code: str, label: str = "", is_active: bool = True
+) -> ActivatableCode:
+    """Create a locale or a currency."""
+    entry = model(code=code.strip(), label=label, is_active=is_active)
+    full_clean_and_save(entry)
+    return entry
 
 
 @transaction.atomic
-def locale_update(*, locale: Locale, changes: dict) -> Locale:
-    """Change a locale's label or activation; codes are identifiers and never change."""
-    apply_changes(locale, changes, editable={"label", "is_active"})
-    full_clean_and_save(locale)
-    return locale
-
-
-@transaction.atomic
-def currency_create(*, code: str, label: str = "", is_active: bool = True) -> Currency:
-    """Create a currency."""
-    currency = Currency(code=code.strip(), label=label, is_active=is_active)
-    full_clean_and_save(currency)
-    return currency
-
-
-@transaction.atomic
-def currency_update(*, currency: Currency, changes: dict) -> Currency:
-    """Change a currency's label or activation."""
-    apply_changes(currency, changes, editable={"label", "is_active"})
-    full_clean_and_save(currency)
-    return currency
+def code_entry_update(*, entry: ActivatableCode, changes: dict) -> ActivatableCode:
+    """Change a locale's or currency's label or activation; codes are identifiers, never changed."""
+    apply_changes(entry, changes, editable={"label", "is_active"})
+    full_clean_and_save(entry)
+    return entry
 
 
 def _resolve_channel_relations(*, locales, currencies) -> tuple[dict, dict]:

@@ -15,10 +15,9 @@ class LocaleFilterSet(UpdatedSinceFilterSet):
         fields = ["is_active"]
 
 
-class CurrencyFilterSet(UpdatedSinceFilterSet):
-    class Meta:
+class CurrencyFilterSet(LocaleFilterSet):
+    class Meta(LocaleFilterSet.Meta):
         model = Currency
-        fields = ["is_active"]
 
 
 class ChannelFilterSet(UpdatedSinceFilterSet):

@@ -28,20 +28,17 @@ class LocaleSerializer(serializers.ModelSerializer):
         fields = ["code", "label", "is_active", "created_at", "updated_at"]
 
 
-class LocaleInputSerializer(StrictInputSerializer):
+class CurrencySerializer(LocaleSerializer):
+    class Meta(LocaleSerializer.Meta):
+        model = Currency
+
+
+class CodeEntryInputSerializer(StrictInputSerializer):
+    """A locale or a currency; the model's validators judge the code."""
+
     code = serializers.CharField(max_length=16)
     label = serializers.CharField(max_length=100, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
-
-
-class CurrencySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Currency
-        fields = ["code", "label", "is_active", "created_at", "updated_at"]
-
-
-class CurrencyInputSerializer(LocaleInputSerializer):
-    code = serializers.CharField(max_length=3)
 
 
 class ChannelSerializer(serializers.ModelSerializer):

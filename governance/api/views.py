@@ -1,6 +1,6 @@
 """Reference-data endpoints. Views parse and serialize; services decide."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
@@ -30,48 +30,41 @@ class CodeResourceViewSet(
         return Response(self.get_serializer(instance).data, status=status_code)
 
 
-class LocaleViewSet(CodeResourceViewSet):
-    queryset = selectors.locale_list()
-    serializer_class = serializers.LocaleSerializer
-    input_serializer_class = serializers.LocaleInputSerializer
-    filterset_class = filters.LocaleFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]  # deactivate, never delete
+class CodeEntryViewSet(CodeResourceViewSet):
+    """Locales and currencies: created and deactivated, never deleted (values refer to them)."""
 
-    @extend_schema(
-        request=serializers.LocaleInputSerializer, responses={201: serializers.LocaleSerializer}
-    )
-    def create(self, request):
-        return self.respond(services.locale_create(**self.parse()), status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=serializers.LocaleInputSerializer, responses=serializers.LocaleSerializer
-    )
-    def partial_update(self, request, code):
-        locale = self.get_object()
-        return self.respond(services.locale_update(locale=locale, changes=self.parse(partial=True)))
-
-
-class CurrencyViewSet(CodeResourceViewSet):
-    queryset = selectors.currency_list()
-    serializer_class = serializers.CurrencySerializer
-    input_serializer_class = serializers.CurrencyInputSerializer
-    filterset_class = filters.CurrencyFilterSet
+    input_serializer_class = serializers.CodeEntryInputSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    @extend_schema(
-        request=serializers.CurrencyInputSerializer, responses={201: serializers.CurrencySerializer}
-    )
     def create(self, request):
-        return self.respond(services.currency_create(**self.parse()), status.HTTP_201_CREATED)
+        entry = services.code_entry_create(model=self.queryset.model, **self.parse())
+        return self.respond(entry, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=serializers.CurrencyInputSerializer, responses=serializers.CurrencySerializer
-    )
     def partial_update(self, request, code):
-        currency = self.get_object()
+        entry = self.get_object()
         return self.respond(
-            services.currency_update(currency=currency, changes=self.parse(partial=True))
+            services.code_entry_update(entry=entry, changes=self.parse(partial=True))
         )
+
+
+@extend_schema_view(
+    create=extend_schema(request=serializers.CodeEntryInputSerializer),
+    partial_update=extend_schema(request=serializers.CodeEntryInputSerializer),
+)
+class LocaleViewSet(CodeEntryViewSet):
+    queryset = selectors.locale_list()
+    serializer_class = serializers.LocaleSerializer
+    filterset_class = filters.LocaleFilterSet
+
+
+@extend_schema_view(
+    create=extend_schema(request=serializers.CodeEntryInputSerializer),
+    partial_update=extend_schema(request=serializers.CodeEntryInputSerializer),
+)
+class CurrencyViewSet(CodeEntryViewSet):
+    queryset = selectors.currency_list()
+    serializer_class = serializers.CurrencySerializer
+    filterset_class = filters.CurrencyFilterSet
 
 
 class ChannelViewSet(CodeResourceViewSet):

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from governance import services
-from governance.models import Channel
+from governance.models import Channel, Currency, Locale
 from tests.governance.factories import ChannelFactory, CurrencyFactory, LocaleFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,27 +14,27 @@ def error_codes(exc: ValidationError) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("code", ["en_US", "fr_FR", "de", "zh_Hant_TW", "fil_PH"])
 def test_locale_create_accepts_real_locale_codes(code):
-    assert services.locale_create(code=code).code == code
+    assert services.code_entry_create(model=Locale, code=code).code == code
 
 
 @pytest.mark.parametrize("code", ["en-US", "EN_us", "english", "", "en_US;DROP", "e"])
 def test_locale_create_rejects_malformed_codes(code):
     with pytest.raises(ValidationError) as exc:
-        services.locale_create(code=code)
+        services.code_entry_create(model=Locale, code=code)
     assert "code" in exc.value.error_dict
 
 
 def test_locale_codes_are_unique():
-    services.locale_create(code="en_US")
+    services.code_entry_create(model=Locale, code="en_US")
     with pytest.raises(ValidationError) as exc:
-        services.locale_create(code=" en_US ")
+        services.code_entry_create(model=Locale, code=" en_US ")
     assert error_codes(exc.value) == {"code": ["unique"]}
 
 
 def test_locale_code_never_changes():
     locale = LocaleFactory(code="en_US")
     with pytest.raises(ValidationError) as exc:
-        services.locale_update(locale=locale, changes={"code": "en_GB", "label": "x"})
+        services.code_entry_update(entry=locale, changes={"code": "en_GB", "label": "x"})
     assert error_codes(exc.value) == {"code": ["read_only"]}
     locale.refresh_from_db()
     assert (locale.code, locale.label) == ("en_US", "Locale en_US")
@@ -43,7 +43,7 @@ def test_locale_code_never_changes():
 @pytest.mark.parametrize("code", ["eur", "EURO", "E1R"])
 def test_currency_create_rejects_non_iso_codes(code):
     with pytest.raises(ValidationError):
-        services.currency_create(code=code)
+        services.code_entry_create(model=Currency, code=code)
 
 
 def test_channel_create_links_locales_and_currencies_in_order_given():

@@ -46,12 +46,10 @@ class Command(BaseCommand):
                 "seed_demo creates users with known passwords; run it with DJANGO_DEBUG=true "
                 "or pass --force."
             )
-        for code, label in LOCALES:
-            if not Locale.objects.filter(code=code).exists():
-                governance.locale_create(code=code, label=label)
-        for code, label in CURRENCIES:
-            if not Currency.objects.filter(code=code).exists():
-                governance.currency_create(code=code, label=label)
+        for model, entries in ((Locale, LOCALES), (Currency, CURRENCIES)):
+            for code, label in entries:
+                if not model.objects.filter(code=code).exists():
+                    governance.code_entry_create(model=model, code=code, label=label)
         for code, label, locales, currencies in CHANNELS:
             if not Channel.objects.filter(code=code).exists():
                 governance.channel_create(
