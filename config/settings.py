@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_guid",
     "guardian",
+    "treebeard",
     "governance",
     "pim",
     "dam",
