@@ -17,7 +17,7 @@ SERVICE_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:
 	AWS_S3_REGION_NAME=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	REQUIRE_SERVICES=1
 
-.PHONY: install run test test-services test-all lint bench clean
+.PHONY: install run test test-services lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -48,8 +48,9 @@ test: lint
 test-services:
 	$(SERVICE_ENV) REQUIRE_BROWSER=1 $(MAKE) test
 
+# Benchmarks on PostgreSQL (a fresh `tessera_bench` database; BENCH_DATABASE_URL overrides).
 bench: install
-	$(SERVICE_ENV) $(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var test-artifacts .pytest_cache .ruff_cache

@@ -8,7 +8,14 @@ from rest_framework.reverse import reverse
 @api_view(["GET"])
 def api_root(request):
     """Where everything in /api/v1/ is."""
-    names = {"locales": "locale-list", "currencies": "currency-list", "channels": "channel-list"}
+    names = {
+        "locales": "locale-list",
+        "currencies": "currency-list",
+        "channels": "channel-list",
+        "vocabularies": "vocabulary-list",
+        "categories": "category-list",
+        "category-trees": "category-tree-list",
+    }
     links = {key: reverse(name, request=request) for key, name in names.items()}
     links["schema"] = reverse("api-schema", request=request)
     links["docs"] = reverse("api-docs", request=request)

@@ -172,9 +172,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TESSERA_MAX_REQUEST_BODY", default=10 * 1
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Celery ----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in-process; `delay_on_commit` still waits for the commit.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

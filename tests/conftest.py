@@ -163,3 +163,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def run_tasks_on_commit(django_capture_on_commit_callbacks, monkeypatch):
+    """Run tasks queued on commit in this process, whatever the tier's broker: for tests of what
+    a task does. (tests/services proves delivery through Redis to a real worker.)"""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    return django_capture_on_commit_callbacks

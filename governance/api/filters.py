@@ -1,6 +1,6 @@
 import django_filters
 
-from governance.models import Channel, Currency, Locale
+from governance.models import Category, Channel, Currency, Locale, Term, Vocabulary
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):
@@ -26,3 +26,23 @@ class ChannelFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Channel
         fields = ["locale"]
+
+
+class VocabularyFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Vocabulary
+        fields = []
+
+
+class TermFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Term
+        fields = ["is_deprecated"]
+
+
+class CategoryFilterSet(UpdatedSinceFilterSet):
+    """`tree` and `parent` narrow the selector itself (see CategoryViewSet.get_queryset)."""
+
+    class Meta:
+        model = Category
+        fields = []

@@ -13,3 +13,10 @@ class CodeCursorPagination(IdCursorPagination):
     """For resources addressed by an immutable unique code."""
 
     ordering = "code"
+
+
+class TermCursorPagination(IdCursorPagination):
+    """Terms in the order a picker shows them. The cursor keys on sort_order (repeated values
+    are walked with an offset), so reordering terms while paging may skip or repeat one."""
+
+    ordering = ("sort_order", "code")

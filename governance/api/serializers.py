@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from governance.models import Channel, Currency, Locale
+from governance.models import Category, Channel, Currency, Locale, Term, Vocabulary
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -44,10 +44,19 @@ class CodeEntryInputSerializer(StrictInputSerializer):
 class ChannelSerializer(serializers.ModelSerializer):
     locales = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     currencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    category_tree = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Channel
-        fields = ["code", "label", "locales", "currencies", "created_at", "updated_at"]
+        fields = [
+            "code",
+            "label",
+            "locales",
+            "currencies",
+            "category_tree",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ChannelInputSerializer(StrictInputSerializer):
@@ -56,4 +65,76 @@ class ChannelInputSerializer(StrictInputSerializer):
     locales = serializers.ListField(child=serializers.CharField(max_length=16), max_length=500)
     currencies = serializers.ListField(
         child=serializers.CharField(max_length=3), required=False, max_length=500
+    )
+    category_tree = serializers.CharField(
+        max_length=100, required=False, allow_null=True, help_text="A category root's code."
+    )
+
+
+def labels_field():
+    """Locale code -> text; on PATCH merged per locale, a null erasing that locale. The service
+    judges locales and lengths."""
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True, trim_whitespace=False),
+        required=False,
+        allow_null=True,
+    )
+
+
+class TermSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Term
+        fields = ["code", "labels", "sort_order", "is_deprecated", "created_at", "updated_at"]
+
+
+class TermInputSerializer(StrictInputSerializer):
+    code = serializers.CharField(max_length=100)
+    labels = labels_field()
+    sort_order = serializers.IntegerField(required=False)
+    is_deprecated = serializers.BooleanField(required=False)
+
+
+class VocabularySerializer(serializers.ModelSerializer):
+    terms = TermSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Vocabulary
+        fields = ["code", "labels", "terms", "created_at", "updated_at"]
+
+
+class VocabularyInputSerializer(StrictInputSerializer):
+    code = serializers.CharField(max_length=100)
+    labels = labels_field()
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    """Reads rows of `selectors.category_list()`, which annotates the parent's and root's codes."""
+
+    parent = serializers.CharField(source="parent_code", read_only=True, allow_null=True)
+    tree = serializers.CharField(source="tree_code", read_only=True)
+    children_count = serializers.IntegerField(source="numchild", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "labels",
+            "parent",
+            "tree",
+            "depth",
+            "children_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["depth"]
+
+
+class CategoryInputSerializer(StrictInputSerializer):
+    code = serializers.CharField(max_length=100)
+    labels = labels_field()
+    parent = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_null=True,
+        help_text="The parent's code; null for a new tree. On PATCH, moves the subtree.",
     )

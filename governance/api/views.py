@@ -1,12 +1,16 @@
 """Reference-data endpoints. Views parse and serialize; services decide."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from functools import cached_property
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
 from governance import selectors, services
 from governance.api import filters, serializers
-from governance.api.pagination import CodeCursorPagination
+from governance.api.pagination import CodeCursorPagination, TermCursorPagination
+from governance.models import Term, Vocabulary
 
 
 class CodeResourceViewSet(
@@ -86,14 +90,152 @@ class ChannelViewSet(CodeResourceViewSet):
     def partial_update(self, request, code):
         channel = self.get_object()
         data = self.parse(partial=True)
+        relations = ("locales", "currencies", "category_tree")
         services.channel_update(
             channel=channel,
-            changes={k: v for k, v in data.items() if k not in ("locales", "currencies")},
+            changes={k: v for k, v in data.items() if k not in relations},
             locales=data.get("locales"),
             currencies=data.get("currencies"),
+            category_tree=data.get("category_tree", ...),
         )
         return self.respond(selectors.channel_list().get(pk=channel.pk))
 
     def destroy(self, request, code):
         services.channel_delete(channel=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VocabularyViewSet(CodeResourceViewSet):
+    """Controlled vocabularies, each with its terms. Deleting one that still has terms is
+    refused (422, `has_terms`) rather than cascading: values hold the terms' codes."""
+
+    queryset = selectors.vocabulary_list()
+    serializer_class = serializers.VocabularySerializer
+    input_serializer_class = serializers.VocabularyInputSerializer
+    filterset_class = filters.VocabularyFilterSet
+
+    def fresh(self, vocabulary):
+        return selectors.vocabulary_list().get(pk=vocabulary.pk)
+
+    @extend_schema(
+        request=serializers.VocabularyInputSerializer,
+        responses={201: serializers.VocabularySerializer},
+    )
+    def create(self, request):
+        vocabulary = services.vocabulary_create(**self.parse())
+        return self.respond(self.fresh(vocabulary), status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.VocabularyInputSerializer, responses=serializers.VocabularySerializer
+    )
+    def partial_update(self, request, code):
+        vocabulary = self.get_object()
+        services.vocabulary_update(vocabulary=vocabulary, changes=self.parse(partial=True))
+        return self.respond(self.fresh(vocabulary))
+
+    def destroy(self, request, code):
+        services.vocabulary_delete(vocabulary=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("vocabulary_code", str, OpenApiParameter.PATH)],
+)
+class TermViewSet(CodeResourceViewSet):
+    """The terms of one vocabulary, in sort order; addressed by their code within it."""
+
+    serializer_class = serializers.TermSerializer
+    input_serializer_class = serializers.TermInputSerializer
+    pagination_class = TermCursorPagination
+    filterset_class = filters.TermFilterSet
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return get_object_or_404(Vocabulary, code=self.kwargs["vocabulary_code"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no URL
+            return Term.objects.none()
+        return selectors.term_list(vocabulary=self.vocabulary)
+
+    @extend_schema(
+        request=serializers.TermInputSerializer, responses={201: serializers.TermSerializer}
+    )
+    def create(self, request, vocabulary_code):
+        term = services.term_create(vocabulary=self.vocabulary, **self.parse())
+        return self.respond(term, status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.TermInputSerializer, responses=serializers.TermSerializer)
+    def partial_update(self, request, vocabulary_code, code):
+        term = self.get_object()
+        return self.respond(services.term_update(term=term, changes=self.parse(partial=True)))
+
+    def destroy(self, request, vocabulary_code, code):
+        services.term_delete(term=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+TREE_FILTERS = [
+    OpenApiParameter("tree", str, description="Only the categories of this tree (a root's code)."),
+    OpenApiParameter("parent", str, description="Only the children of this category."),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=TREE_FILTERS))
+class CategoryViewSet(CodeResourceViewSet):
+    """Category trees, node by node. Pages follow the immutable code, not the tree order: a
+    path changes whenever a subtree moves or a sibling is inserted, so a cursor on it could
+    skip or repeat rows; `parent`, `tree` and `depth` rebuild the tree, siblings in code order.
+    Deleting a category that has children is refused (422, `has_children`)."""
+
+    serializer_class = serializers.CategorySerializer
+    input_serializer_class = serializers.CategoryInputSerializer
+    filterset_class = filters.CategoryFilterSet
+
+    @cached_property
+    def categories(self):
+        """Built once per request: `tree` and `parent` cost a query to resolve, and the
+        permission check asks for the queryset too."""
+        params = self.request.query_params
+        return selectors.category_list(
+            tree=params.get("tree") or None, parent=params.get("parent") or None
+        )
+
+    def get_queryset(self):
+        return self.categories.all()
+
+    def fresh(self, category):
+        return selectors.category_list().get(pk=category.pk)
+
+    @extend_schema(
+        request=serializers.CategoryInputSerializer, responses={201: serializers.CategorySerializer}
+    )
+    def create(self, request):
+        category = services.category_create(**self.parse())
+        return self.respond(self.fresh(category), status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.CategoryInputSerializer, responses=serializers.CategorySerializer
+    )
+    def partial_update(self, request, code):
+        category = self.get_object()
+        data = self.parse(partial=True)
+        services.category_update(
+            category=category,
+            changes={k: v for k, v in data.items() if k != "parent"},
+            parent=data.get("parent", ...),
+        )
+        return self.respond(self.fresh(category))
+
+    def destroy(self, request, code):
+        services.category_delete(category=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryTreeViewSet(CodeResourceViewSet):
+    """The category trees: their roots, read-only (create a root through `categories`)."""
+
+    queryset = selectors.category_tree_list()
+    serializer_class = serializers.CategorySerializer
+    filterset_class = filters.CategoryFilterSet
+    http_method_names = ["get", "head", "options"]

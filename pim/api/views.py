@@ -1,1 +1,348 @@
-"""API views; their writes call services."""
+"""Catalog endpoints. Views parse and present; pim.services decide."""
+
+from django.core.exceptions import ValidationError
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from governance.api.pagination import CodeCursorPagination, IdCursorPagination
+from governance.api.views import CodeResourceViewSet
+from pim import selectors
+from pim.api import representation, serializers
+from pim.api.filters import ORDERINGS, product_filter
+from pim.api.ndjson import NDJSONParser, NDJSONRenderer
+from pim.models import Product, ProductModel
+from pim.services import catalog as catalog_services
+from pim.services.product_models import VersionConflict, product_model_save
+from pim.services.products import product_upsert_many, sku_key
+
+
+class InUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "in_use"
+    default_detail = "Still in use: remove what refers to it first."
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "stale_version"
+    default_detail = "The resource changed since you read it: read it again (If-Match)."
+
+
+def trim_params(request) -> dict:
+    """attributes=, locales=, channel= trim the values a response carries."""
+    params = request.query_params
+    split = lambda raw: [p for p in raw.split(",") if p] if raw else None  # noqa: E731
+    return {
+        "attributes": split(params.get("attributes")),
+        "locales": split(params.get("locales")),
+        "channel": params.get("channel") or None,
+    }
+
+
+def if_match(request, etag: str) -> None:
+    """A write that names versions it read must name the current one (412 otherwise)."""
+    header = request.headers.get("If-Match")
+    if (
+        header
+        and header.strip() != "*"
+        and etag not in [t.strip().removeprefix("W/") for t in header.split(",")]
+    ):
+        raise PreconditionFailed()
+
+
+def outcome_response(outcome):
+    if outcome.status == 404:
+        raise exceptions.NotFound()
+    if outcome.status == 412:
+        raise PreconditionFailed()
+    if not outcome.ok:
+        raise _as_validation_error(outcome.errors)
+
+
+def _as_validation_error(errors) -> ValidationError:
+    grouped: dict = {}
+    for error in errors:
+        grouped.setdefault(error["field"] or "__all__", []).append(
+            ValidationError(error["message"], code=error["code"])
+        )
+    return ValidationError(grouped)
+
+
+LIST_PARAMETERS = {
+    "q": "Full-text search over SKU, label and text values in every locale.",
+    "family": "Family codes, comma-separated.",
+    "categories": "Category codes, comma-separated.",
+    "categories_include_children": "true: also products in any child category.",
+    "enabled": "true or false.",
+    "parent": "A product model code.",
+    "updated_since": "ISO 8601 date-time with a time zone.",
+    "completeness_channel": "Channel for completeness filters and ordering.",
+    "completeness_locale": "Locale for completeness filters and ordering.",
+    "completeness_gte": "Minimum completeness percent.",
+    "completeness_lte": "Maximum completeness percent.",
+    "ordering": "sku, updated_at or completeness; prefix - for descending.",
+    "attributes": "Attribute codes to return, comma-separated.",
+    "locales": "Locales to return, comma-separated.",
+    "channel": "Channel to return (and to filter scopable attributes on).",
+    "locale": "Locale to filter localizable attributes on (attr.<code>=…).",
+}
+
+
+class ProductPagination(IdCursorPagination):
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get("ordering", "")
+        field = ORDERINGS.get(raw.lstrip("-"))
+        if field is None:
+            return ("pk",)
+        return (("-" if raw.startswith("-") else "") + field, "pk")
+
+
+class ProductViewSet(viewsets.GenericViewSet):
+    """Products by SKU. PATCH merges values; PATCH on the collection upserts NDJSON lines."""
+
+    permission_classes = [permissions.IsAuthenticated, permissions.DjangoModelPermissions]
+    queryset = Product.objects.all()
+    serializer_class = serializers.ProductSerializer  # documents the shape; see representation
+    pagination_class = ProductPagination
+    lookup_field = "sku"
+    lookup_value_regex = "[^/]+"
+    parser_classes = [JSONParser, NDJSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_object(self):
+        product = get_object_or_404(selectors.product_list(), sku_key=sku_key(self.kwargs["sku"]))
+        self.check_object_permissions(self.request, product)
+        return product
+
+    def _present(self, product, status_code=200):
+        extras = selectors.product_extras([product.pk])
+        body = representation.product_out(product, extras, **trim_params(self.request))
+        response = Response(body, status=status_code)
+        response["ETag"] = representation.product_etag(product)
+        return response
+
+    @extend_schema(
+        operation_id="products_list",
+        responses=serializers.ProductSerializer(many=True),
+        parameters=[
+            OpenApiParameter(name, str, description=description)
+            for name, description in LIST_PARAMETERS.items()
+        ],
+    )
+    def list(self, request):
+        queryset = product_filter(
+            selectors.product_list(), request.query_params, selectors.catalog_load
+        )
+        page = self.paginate_queryset(queryset)
+        trim = trim_params(request)
+        extras = selectors.product_extras([p.pk for p in page])
+        return self.get_paginated_response(
+            [representation.product_out(p, extras, **trim) for p in page]
+        )
+
+    def retrieve(self, request, sku):
+        product = self.get_object()
+        etag = representation.product_etag(product)
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return self._present(product)
+
+    def create(self, request):
+        body = self._object(request.data)
+        [outcome] = product_upsert_many(items=[body], mode="create")
+        outcome_response(outcome)
+        response = self._present(selectors.product_list().get(pk=outcome.product.pk), 201)
+        response["Location"] = f"/api/v1/products/{outcome.product.sku}"
+        return response
+
+    def partial_update(self, request, sku):
+        current = self.get_object()
+        if_match(request, representation.product_etag(current))
+        body = {**self._object(request.data)}
+        body.setdefault("sku", current.sku)
+        if sku_key(str(body["sku"])) != current.sku_key:
+            raise ValidationError(
+                {"sku": ValidationError("A SKU cannot change.", code="read_only")}
+            )
+        expected = {0: current.version} if request.headers.get("If-Match") else None
+        [outcome] = product_upsert_many(items=[body], mode="update", expected_versions=expected)
+        outcome_response(outcome)
+        return self._present(selectors.product_list().get(pk=outcome.product.pk))
+
+    def destroy(self, request, sku):
+        product = self.get_object()
+        if_match(request, representation.product_etag(product))
+        product.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="products_bulk_upsert",
+        request={"application/x-ndjson": {"type": "string"}},
+        responses={(200, "application/x-ndjson"): {"type": "string"}},
+    )
+    def bulk_upsert(self, request):
+        """One product per NDJSON line (at most 1,000); answers one status line per input line."""
+        if request.content_type.split(";")[0].strip() != NDJSONParser.media_type:
+            raise exceptions.UnsupportedMediaType(request.content_type)
+        lines = request.data
+        parsed = [(n, doc) for n, doc in lines if not isinstance(doc, exceptions.ParseError)]
+        outcomes = iter(product_upsert_many(items=[doc for _, doc in parsed]))
+        results = []
+        for number, doc in lines:
+            if isinstance(doc, exceptions.ParseError):
+                error = {"field": None, "code": "parse_error", "message": str(doc.detail)}
+                results.append({"line": number, "sku": None, "status_code": 400, "errors": [error]})
+                continue
+            outcome = next(outcomes)
+            results.append(
+                {
+                    "line": number,
+                    "sku": outcome.sku,
+                    "status_code": outcome.status,
+                    "errors": outcome.errors,
+                }
+            )
+        return Response(results, content_type=NDJSONRenderer.media_type)
+
+    def get_renderers(self):
+        if self.action == "bulk_upsert":
+            return [NDJSONRenderer()]
+        return super().get_renderers()
+
+    @staticmethod
+    def _object(data):
+        if not isinstance(data, dict):
+            raise ValidationError(
+                {"__all__": ValidationError("Expected a JSON object.", code="invalid")}
+            )
+        return data
+
+
+class ProductModelViewSet(viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated, permissions.DjangoModelPermissions]
+    queryset = ProductModel.objects.all()
+    serializer_class = serializers.ProductModelSerializer
+    pagination_class = CodeCursorPagination
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+
+    def get_object(self):
+        model = get_object_or_404(selectors.product_model_list(), code=self.kwargs["code"])
+        self.check_object_permissions(self.request, model)
+        return model
+
+    def _present(self, model, status_code=200):
+        model = selectors.product_model_list().get(pk=model.pk)
+        response = Response(
+            representation.product_model_out(model, **trim_params(self.request)), status=status_code
+        )
+        response["ETag"] = f'"{model.version}"'
+        return response
+
+    @extend_schema(
+        operation_id="product_models_list", responses=serializers.ProductModelSerializer(many=True)
+    )
+    def list(self, request):
+        page = self.paginate_queryset(selectors.product_model_list())
+        trim = trim_params(request)
+        return self.get_paginated_response(
+            [representation.product_model_out(m, **trim) for m in page]
+        )
+
+    def retrieve(self, request, code):
+        return self._present(self.get_object())
+
+    def create(self, request):
+        model = product_model_save(data=ProductViewSet._object(request.data))
+        return self._present(model, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code):
+        model = self.get_object()
+        if_match(request, f'"{model.version}"')
+        expected = model.version if request.headers.get("If-Match") else None
+        try:
+            saved = product_model_save(
+                data=ProductViewSet._object(request.data),
+                product_model=model,
+                expected_version=expected,
+            )
+        except VersionConflict:
+            raise PreconditionFailed() from None
+        return self._present(saved)
+
+
+class SavedByServiceViewSet(CodeResourceViewSet):
+    """Reference data whose create and change go through one `*_save(code, changes, instance)`."""
+
+    service = None  # set by subclasses
+    instance_argument = ""
+
+    def parse(self, *, partial=False):
+        return ProductViewSet._object(self.request.data)
+
+    def create(self, request):
+        data = dict(self.parse())
+        code = data.pop("code", None)
+        if not isinstance(code, str):
+            raise ValidationError({"code": ValidationError("A code is required.", code="required")})
+        instance = type(self).service(code=code, changes=data)
+        return self.respond(self.get_queryset().get(pk=instance.pk), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code):
+        instance = self.get_object()
+        data = dict(self.parse())
+        if data.pop("code", instance.code) != instance.code:
+            raise ValidationError(
+                {"code": ValidationError("This field cannot be changed.", code="read_only")}
+            )
+        type(self).service(code=instance.code, changes=data, **{self.instance_argument: instance})
+        return self.respond(self.get_queryset().get(pk=instance.pk))
+
+    def destroy(self, request, code):
+        instance = self.get_object()
+        try:
+            instance.delete()
+        except (ProtectedError, RestrictedError):
+            raise InUse() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttributeGroupViewSet(SavedByServiceViewSet):
+    queryset = selectors.attribute_group_list()
+    serializer_class = serializers.AttributeGroupSerializer
+    service = staticmethod(catalog_services.attribute_group_save)
+    instance_argument = "group"
+
+
+class AttributeViewSet(SavedByServiceViewSet):
+    queryset = selectors.attribute_list()
+    serializer_class = serializers.AttributeSerializer
+    filterset_fields = ["type"]
+    service = staticmethod(catalog_services.attribute_save)
+    instance_argument = "attribute"
+
+
+class FamilyViewSet(SavedByServiceViewSet):
+    queryset = selectors.family_list()
+    serializer_class = serializers.FamilySerializer
+    service = staticmethod(catalog_services.family_save)
+    instance_argument = "family"
+
+
+class FamilyVariantViewSet(SavedByServiceViewSet):
+    queryset = selectors.family_variant_list()
+    serializer_class = serializers.FamilyVariantSerializer
+    service = staticmethod(catalog_services.family_variant_save)
+    instance_argument = "variant"
+
+
+class AssociationTypeViewSet(SavedByServiceViewSet):
+    queryset = selectors.association_type_list()
+    serializer_class = serializers.AssociationTypeSerializer
+    service = staticmethod(catalog_services.association_type_save)
+    instance_argument = "association_type"

@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from governance.models import Channel, Currency, Locale
+from governance.models import Category, Channel, Currency, Locale, Term, Vocabulary
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -56,3 +56,36 @@ class ChannelFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def currencies(self, create, extracted, **kwargs):
         self.currencies.set(extracted if extracted is not None else [CurrencyFactory(code="EUR")])
+
+
+class VocabularyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vocabulary
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"vocabulary_{n}")
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    vocabulary = factory.SubFactory(VocabularyFactory)
+    code = factory.Sequence(lambda n: f"term_{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """CategoryFactory(parent=other) adds a child; without a parent it starts a new tree."""
+
+    class Meta:
+        model = Category
+
+    code = factory.Sequence(lambda n: f"category_{n}")
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        node = model_class(*args, **kwargs)
+        if parent is None:
+            return model_class.objects.add_root(instance=node)
+        return model_class.objects.add_child(parent, instance=node)

@@ -1,7 +1,7 @@
 """A believable demo catalog, made through the same services as every other entry point.
 
-Safe to run again: what exists is left as it is. Later issues extend it with families,
-products, assets and one user per role.
+Safe to run again: what exists is left as it is. The catalog itself is in linking/demo.py;
+later issues add assets and one user per role.
 """
 
 from django.conf import settings
@@ -11,6 +11,8 @@ from django.db import transaction
 
 from governance import services as governance
 from governance.models import Channel, Currency, Locale
+from linking.demo import seed_catalog
+from pim.models import Product
 
 LOCALES = [
     ("en_US", "English (United States)"),
@@ -55,6 +57,7 @@ class Command(BaseCommand):
                 governance.channel_create(
                     code=code, label=label, locales=locales, currencies=currencies
                 )
+        products = seed_catalog()
         User = get_user_model()
         for username, password, flags in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
@@ -62,7 +65,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalog ready: {Locale.objects.count()} locales, "
-                f"{Currency.objects.count()} currencies, {Channel.objects.count()} channels."
+                f"{Currency.objects.count()} currencies, {Channel.objects.count()} channels, "
+                f"{Product.objects.count()} products ({products} new)."
             )
         )
         for username, password, _ in DEMO_USERS:

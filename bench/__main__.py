@@ -1,0 +1,92 @@
+"""Run the benchmarks: python -m bench [--only NAME] [--scale 0.1]."""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/tessera_bench"
+
+
+def prepare_database(url: str) -> None:
+    """A fresh benchmark database, so numbers never depend on what an earlier run left."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", action="append", help="run only these benchmarks")
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the data (0.1 = a tenth)")
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    prepare_database(url)
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "b" * 50),
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "TESSERA_LOG_LEVEL": "WARNING",
+            "TESSERA_THROTTLE_USER": "100000000/min",
+        }
+    )
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME"):
+        os.environ.pop(name, None)  # the catalog benchmarks measure the web and database path
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from bench import pim_benchmarks
+
+    results = []
+    for benchmark in pim_benchmarks.BENCHMARKS:
+        if args.only and benchmark.__name__ not in args.only:
+            continue
+        started = time.perf_counter()
+        result = benchmark(scale=args.scale)
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        results.append(result)
+        print_row(result)
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    payload = {
+        "at": stamp,
+        "scale": args.scale,
+        "python": sys.version.split()[0],
+        "results": results,
+    }
+    for path in (RESULTS / f"{stamp}.json", RESULTS / "latest.json"):
+        path.write_text(json.dumps(payload, indent=2))
+    print(f"\nsaved {RESULTS / 'latest.json'}")
+    return 0
+
+
+def print_row(result: dict) -> None:
+    if not getattr(print_row, "header", False):
+        print(f"{'benchmark':<34} {'measured':>14} {'target':>14}  {'met':<4} notes")
+        print_row.header = True
+    met = "yes" if result["met"] else "NO"
+    print(
+        f"{result['name']:<34} {result['measured']:>14} {result['target']:>14}  {met:<4} {result.get('notes', '')}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Product model writes: the root and sub-models that variant products hang from."""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from governance.models import Category
+from pim import selectors
+from pim.catalog import Catalog
+from pim.models import FamilyVariant, ProductModel
+from pim.values import inherit, merge_values
+
+FIELDS = {"code", "family_variant", "parent", "categories", "values"}
+
+
+class VersionConflict(Exception):
+    """The writer read an older version than the one stored (If-Match)."""
+
+    def __init__(self, current: int):
+        super().__init__(f"The stored version is {current}.")
+        self.current = current
+
+
+@transaction.atomic
+def product_model_save(
+    *,
+    data: dict,
+    product_model: ProductModel | None = None,
+    expected_version: int | None = None,
+    catalog: Catalog | None = None,
+) -> ProductModel:
+    """Create (product_model None) or change a product model; its variants' completeness follows."""
+    from pim.tasks import product_model_completeness_refresh
+
+    catalog = catalog or selectors.catalog_load()
+    errors: dict = {}
+
+    def fail(field, code, message):
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    for name in sorted(set(data) - FIELDS):
+        fail(name, "unknown_field", "Unknown field.")
+    if product_model is not None:
+        product_model = ProductModel.objects.select_for_update().get(pk=product_model.pk)
+        if expected_version is not None and product_model.version != expected_version:
+            raise VersionConflict(product_model.version)
+        for name in ("family_variant", "parent"):
+            if name in data and data[name] != _code(getattr(product_model, name)):
+                fail(name, "read_only", f"A product model's {name} cannot change.")
+    else:
+        code = data.get("code")
+        product_model = ProductModel(code=code.strip() if isinstance(code, str) else "")
+        variant = FamilyVariant.objects.filter(code=data.get("family_variant")).first()
+        if variant is None:
+            fail(
+                "family_variant",
+                "unknown",
+                f"There is no family variant {data.get('family_variant')!r}.",
+            )
+        product_model.family_variant = variant
+        parent_code = data.get("parent")
+        if parent_code is not None:
+            product_model.parent = ProductModel.objects.filter(code=parent_code).first()
+            if product_model.parent is None:
+                fail("parent", "unknown", f"There is no product model {parent_code!r}.")
+    if errors:
+        raise ValidationError(errors)
+
+    rules = catalog.variants[product_model.family_variant.code]
+    parent = product_model.parent
+    level = 0 if parent is None else 1
+    if parent is not None and (parent.parent_id is not None or rules.depth < 2):
+        fail(
+            "parent",
+            "invalid_parent",
+            "Only a root model of a two-level family variant has sub-models.",
+        )
+    if parent is not None and parent.family_variant_id != product_model.family_variant_id:
+        fail("parent", "family_variant_mismatch", "A sub-model has its parent's family variant.")
+    family_attributes = catalog.families[rules.family].attributes
+    allowed = rules.owned_at(level, family_attributes)
+    owners = (
+        {c: f"product model {parent.code}" for c in rules.owned_at(0, family_attributes)}
+        if parent
+        else {}
+    )
+    changes, value_errors = catalog.clean_values(
+        data.get("values", {}), allowed=allowed, previous=product_model.values, owners=owners
+    )
+    for path, code, message in value_errors:
+        fail(path, code, message)
+    values = merge_values(product_model.values, changes)
+    if parent is not None:
+        axes = rules.axes[1]
+        for axis in axes:
+            if "|" not in values.get(axis, {}):
+                fail(
+                    f"values.{axis}", "axis_required", f"{axis} is a variant axis: give it a value."
+                )
+        product_model.axis_key = ";".join(
+            f"{a}={json.dumps(values.get(a, {}).get('|'), sort_keys=True)}" for a in axes
+        )
+        clash = ProductModel.objects.filter(parent=parent, axis_key=product_model.axis_key)
+        if product_model.pk:
+            clash = clash.exclude(pk=product_model.pk)
+        if product_model.axis_key and clash.exists():
+            fail(
+                "values",
+                "axis_combination_taken",
+                f"{clash.first().code} already has these axis values.",
+            )
+    category_ids = None
+    if "categories" in data:
+        codes = data["categories"]
+        if not isinstance(codes, list):
+            fail("categories", "invalid", "Expected a list of category codes.")
+        else:
+            found = dict(Category.objects.filter(code__in=codes).values_list("code", "pk"))
+            for missing in [c for c in codes if c not in found]:
+                fail("categories", "unknown", f"There is no category {missing!r}.")
+            category_ids = list(found.values())
+    try:
+        product_model.full_clean(exclude=["family_variant", "parent", "values", "axis_key"])
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    product_model.values = values
+    effective = inherit(parent.values, values) if parent else values
+    product_model.search_text = catalog.search_text(product_model.code, effective)
+    if product_model.pk:
+        product_model.version += 1
+    try:
+        with transaction.atomic():
+            product_model.save()
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "code": ValidationError(
+                    "A concurrent write took this code or axis combination.", code="conflict"
+                )
+            }
+        ) from None
+    if category_ids is not None:
+        product_model.categories.set(category_ids)
+    if changes:
+        product_model_completeness_refresh.delay_on_commit(product_model.pk)
+    return product_model
+
+
+def _code(row):
+    return row.code if row is not None else None
