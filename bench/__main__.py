@@ -53,6 +53,9 @@ def main() -> int:
     call_command("migrate", verbosity=0)
 
     from bench import pim_benchmarks
+    from config.runtime import tune_gc
+
+    tune_gc()  # as config/wsgi.py does for the server
 
     results = []
     for benchmark in pim_benchmarks.BENCHMARKS:

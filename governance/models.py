@@ -5,17 +5,28 @@ from treebeard.mp_tree import MP_Node
 from governance.validators import validate_code, validate_currency_code, validate_locale_code
 
 
+def _orjson_text(value) -> str:
+    return orjson.dumps(value).decode()
+
+
 class FastJSONField(models.JSONField):
     """A JSONField for large, hot documents (product values).
 
-    Reads decode with orjson, several times faster than the json module on a page of a
-    thousand products. Bulk inserts on PostgreSQL use VALUES rows: Django 5.2's UNNEST
+    Reads decode and PostgreSQL writes encode with orjson, several times faster than the json
+    module on a page of a thousand products or a product of 2,400 values. Bulk inserts on PostgreSQL use VALUES rows: Django 5.2's UNNEST
     path makes psycopg escape every document into array text with a regex, which was most of
     a bulk upsert's time; a field with `get_placeholder` opts out of it.
     """
 
     def get_placeholder(self, value, compiler, connection):
         return "%s"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql" or self.encoder is not None:
+            return super().get_db_prep_value(value, connection, prepared)
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value if prepared else self.get_prep_value(value), dumps=_orjson_text)
 
     def from_db_value(self, value, expression, connection):
         if isinstance(value, str) and self.decoder is None:

@@ -9,6 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import nh3
+
 from pim.models import Attribute
 from pim.validators import Invalid, ValueContext, compile_rule
 from pim.values import value_key, value_path
@@ -48,6 +50,7 @@ class Catalog:
     channel_locales: dict[str, tuple[str, ...]]
     active_locales: frozenset[str]
     context: ValueContext
+    ids: dict[str, dict[str, int]] = field(default_factory=dict)  # "family"|"channel"|"locale"
     rules: dict[str, Any] = field(default_factory=dict)
     requirement_keys: dict[str, list] = field(default_factory=dict)
 
@@ -182,13 +185,21 @@ class Catalog:
         return self.requirement_keys[family]
 
     def search_text(self, identifier: str, values: dict) -> str:
-        """What `q` searches: the identifier and every text value, in every locale."""
-        parts = [identifier]
+        """What `q` searches: the identifier and the words of every text value, every locale.
+
+        Each word once (case-folded), tags stripped from rich text: full-text matching is a bag
+        of words, and a product's 2,400 localized texts repeat most of theirs, so the GIN index
+        maintained on every save stays small. A quoted phrase may match across values.
+        """
+        words = dict.fromkeys(identifier.casefold().split())
         for code, scopes in values.items():
             attribute = self.attributes.get(code)
-            if attribute is not None and attribute.type in SEARCHED_TYPES:
-                parts.extend(str(data) for data in scopes.values())
-        return " ".join(parts)
+            if attribute is None or attribute.type not in SEARCHED_TYPES:
+                continue
+            for data in scopes.values():
+                text = nh3.clean(data, tags=set()) if attribute.type == "rich_text" else str(data)
+                words.update(dict.fromkeys(text.casefold().split()))
+        return " ".join(words)
 
 
 SEARCHED_TYPES = {"identifier", "text", "textarea", "rich_text"}

@@ -1,8 +1,10 @@
 """Reads of the catalog, with related rows fetched up front so query counts stay constant."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from governance.models import Channel, Currency, Locale, Term
@@ -22,8 +24,33 @@ from pim.models import (
 )
 from pim.validators import ValueContext
 
+CATALOG_VERSION_KEY = "pim:catalog-version"
+_memo: dict = {"version": None, "catalog": None}
+
 
 def catalog_load() -> Catalog:
+    """The catalog's rules, built once per process and reused until they change.
+
+    Writes to anything the rules read (attributes, families, variants, vocabularies and terms,
+    channels, locales, currencies) bump a version in the shared cache (see pim/signals.py);
+    a process whose memo has another version rebuilds it. One cache read per call.
+    """
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY)
+    if version is not None and _memo["version"] == version:
+        return _memo["catalog"]
+    catalog = catalog_build()
+    _memo.update(version=version, catalog=catalog)
+    return catalog
+
+
+def catalog_version_bump() -> None:
+    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def catalog_build() -> Catalog:
     """Everything value validation and completeness need, in a fixed number of queries."""
     attributes = {a.code: a for a in Attribute.objects.select_related("vocabulary")}
     family_attributes = defaultdict(set)
@@ -34,6 +61,7 @@ def catalog_load() -> Catalog:
     requirements = group_requirements(
         FamilyRequirement.objects.values_list("family__code", "channel__code", "attribute__code")
     )
+    family_rows = list(Family.objects.values_list("code", "label_attribute__code", "pk"))
     families = {
         code: FamilyRules(
             code=code,
@@ -41,7 +69,7 @@ def catalog_load() -> Catalog:
             label_attribute=label,
             requirements={c: tuple(sorted(a)) for c, a in requirements[code].items()},
         )
-        for code, label in Family.objects.values_list("code", "label_attribute__code")
+        for code, label, _ in family_rows
     }
     axes, owned = defaultdict(dict), defaultdict(lambda: defaultdict(set))
     for variant, level, axis in VariantLevel.axes.through.objects.values_list(
@@ -67,8 +95,10 @@ def catalog_load() -> Catalog:
         locale__is_active=True
     ).values_list("channel__code", "locale__code"):
         channel_locales[channel].append(locale)
-    for channel in Channel.objects.values_list("code", flat=True):
+    channel_ids = dict(Channel.objects.values_list("code", "pk"))
+    for channel in channel_ids:
         channel_locales.setdefault(channel, [])
+    locale_rows = list(Locale.objects.values_list("code", "pk", "is_active"))
     terms = defaultdict(dict)
     for vocabulary, term, deprecated in Term.objects.values_list(
         "vocabulary__code", "code", "is_deprecated"
@@ -79,15 +109,18 @@ def catalog_load() -> Catalog:
         families=families,
         variants=variants,
         channel_locales={c: tuple(sorted(codes)) for c, codes in channel_locales.items()},
-        active_locales=frozenset(
-            Locale.objects.filter(is_active=True).values_list("code", flat=True)
-        ),
+        active_locales=frozenset(code for code, _, active in locale_rows if active),
         context=ValueContext(
             terms=dict(terms),
             active_currencies=frozenset(
                 Currency.objects.filter(is_active=True).values_list("code", flat=True)
             ),
         ),
+        ids={
+            "family": {code: pk for code, _, pk in family_rows},
+            "channel": channel_ids,
+            "locale": {code: pk for code, pk, _ in locale_rows},
+        },
     )
 
 
@@ -112,8 +145,10 @@ def product_extras(product_ids: list[int]) -> ProductExtras:
         product_id__in=product_ids
     ).values_list("product_id", "category__code"):
         extras.categories[product_id].append(code)
-    for row in Completeness.objects.filter(product_id__in=product_ids).values_list(
-        "product_id", "channel__code", "locale__code", "ratio", "missing"
+    for row in (
+        Completeness.objects.filter(product_id__in=product_ids)
+        .order_by("channel__code", "locale__code")
+        .values_list("product_id", "channel__code", "locale__code", "ratio", "missing")
     ):
         extras.completeness[row[0]].append(row[1:])
     for row in Association.objects.filter(source_id__in=product_ids).values_list(

@@ -28,14 +28,16 @@ def values_out(values: dict, *, attributes=None, locales=None, channel=None) -> 
     return out
 
 
+def etag(*versions) -> str:
+    """A product's version and those of the models it inherits from: a variant's ETag changes
+    when an inherited value does."""
+    return '"' + ".".join(str(v) for v in versions if v is not None) + '"'
+
+
 def product_etag(product) -> str:
-    """Changes when the product or a product model it inherits from changes."""
-    versions = [product.version]
-    model = product.parent
-    while model is not None:
-        versions.append(model.version)
-        model = model.parent
-    return '"' + ".".join(map(str, versions)) + '"'
+    parent = product.parent
+    grandparent = parent.parent if parent is not None else None
+    return etag(product.version, parent and parent.version, grandparent and grandparent.version)
 
 
 def product_out(product, extras, *, attributes=None, locales=None, channel=None) -> dict:
@@ -56,7 +58,7 @@ def product_out(product, extras, *, attributes=None, locales=None, channel=None)
                 "ratio": ratio,
                 "missing": missing.split(",") if missing else [],
             }
-            for c, loc, ratio, missing in sorted(extras.completeness.get(product.pk, ()))
+            for c, loc, ratio, missing in extras.completeness.get(product.pk, ())
             if (not channel or c == channel) and (not locales or loc in locales)
         ],
         "associations": associations_out(extras.associations.get(product.pk, ())),

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from governance.api.pagination import CodeCursorPagination, IdCursorPagination
@@ -112,7 +111,6 @@ class ProductViewSet(viewsets.GenericViewSet):
     lookup_field = "sku"
     lookup_value_regex = "[^/]+"
     parser_classes = [JSONParser, NDJSONParser]
-    renderer_classes = [JSONRenderer]
 
     def get_object(self):
         product = get_object_or_404(selectors.product_list(), sku_key=sku_key(self.kwargs["sku"]))
@@ -156,23 +154,36 @@ class ProductViewSet(viewsets.GenericViewSet):
         body = self._object(request.data)
         [outcome] = product_upsert_many(items=[body], mode="create")
         outcome_response(outcome)
-        response = self._present(selectors.product_list().get(pk=outcome.product.pk), 201)
+        response = self._present(outcome.product, 201)
         response["Location"] = f"/api/v1/products/{outcome.product.sku}"
         return response
 
     def partial_update(self, request, sku):
-        current = self.get_object()
-        if_match(request, representation.product_etag(current))
+        # Versions only, no values: If-Match is checked before the service loads the row.
+        current = (
+            Product.objects.filter(sku_key=sku_key(sku))
+            .values_list("sku_key", "version", "parent__version", "parent__parent__version")
+            .first()
+        )
+        if current is None:
+            raise exceptions.NotFound()
+        key, version, *parents = current
+        if_match(request, representation.etag(version, *parents))
         body = {**self._object(request.data)}
-        body.setdefault("sku", current.sku)
-        if sku_key(str(body["sku"])) != current.sku_key:
+        body.setdefault("sku", sku)
+        if sku_key(str(body["sku"])) != key:
             raise ValidationError(
                 {"sku": ValidationError("A SKU cannot change.", code="read_only")}
             )
-        expected = {0: current.version} if request.headers.get("If-Match") else None
+        expected = {0: version} if request.headers.get("If-Match") else None
         [outcome] = product_upsert_many(items=[body], mode="update", expected_versions=expected)
         outcome_response(outcome)
-        return self._present(selectors.product_list().get(pk=outcome.product.pk))
+        if "return=minimal" in request.headers.get("Prefer", ""):  # RFC 7240
+            response = Response(status=status.HTTP_204_NO_CONTENT)
+            response["ETag"] = representation.product_etag(outcome.product)
+            response["Preference-Applied"] = "return=minimal"
+            return response
+        return self._present(outcome.product)
 
     def destroy(self, request, sku):
         product = self.get_object()

@@ -83,7 +83,7 @@ def attribute_save(*, code: str, changes: dict, attribute: Attribute | None = No
         try:
             changes["labels"] = labels_validate(changes["labels"])
         except ValidationError as exc:
-            errors.setdefault("labels", []).extend(exc.error_list)
+            errors.setdefault("labels", []).extend(exc.error_dict["labels"])
     try:
         apply_changes(attribute, changes, editable=ATTRIBUTE_FIELDS - {"group", "vocabulary"})
         attribute.full_clean()
@@ -175,7 +175,7 @@ def family_save(
         try:
             changes["labels"] = labels_validate(changes["labels"])
         except ValidationError as exc:
-            errors["labels"] = exc.error_list
+            errors["labels"] = exc.error_dict["labels"]
     try:
         apply_changes(family, changes, editable={"labels"})
         family.full_clean(exclude=["label_attribute"])
@@ -285,7 +285,7 @@ def family_variant_save(
         try:
             changes["labels"] = labels_validate(changes["labels"])
         except ValidationError as exc:
-            errors["labels"] = exc.error_list
+            errors["labels"] = exc.error_dict["labels"]
     try:
         apply_changes(variant, changes, editable={"labels"})
         variant.full_clean(exclude=["family"])

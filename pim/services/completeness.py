@@ -3,7 +3,6 @@ recomputed in the background for a family's products when the family's requireme
 
 from django.db import connection, transaction
 
-from governance.models import Channel, Locale
 from pim import selectors
 from pim.catalog import Catalog
 from pim.models import Completeness, Product
@@ -17,8 +16,7 @@ COLUMNS = ("product_id", "channel_id", "locale_id", "ratio", "required_count", "
 
 def completeness_replace(entries, catalog: Catalog) -> None:
     """Store fresh completeness for (product, family code, effective values) entries."""
-    channels = dict(Channel.objects.values_list("code", "pk"))
-    locales = dict(Locale.objects.values_list("code", "pk"))
+    channels, locales = catalog.ids["channel"], catalog.ids["locale"]
     rows = [
         (product.pk, channels[channel], locales[locale], ratio, count, ",".join(missing))
         for product, family, values in entries

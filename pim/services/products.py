@@ -7,12 +7,13 @@ from typing import Any
 
 import orjson
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from governance.models import Category
 from pim import selectors
 from pim.catalog import Catalog
-from pim.models import Family, Product, ProductModel, UniqueValue
+from pim.models import Product, ProductModel, UniqueValue
 from pim.services.associations import (
     AssociationTargets,
     associations_replace,
@@ -152,10 +153,12 @@ def _load(plans: list[_Plan]) -> AssociationTargets | None:
     }
     parent_codes = {p.item["parent"] for p in live if isinstance(p.item.get("parent"), str)}
     parent_ids = {p.parent_id for p in existing.values() if p.parent_id}
-    parents = ProductModel.objects.select_related("parent", "family_variant").filter(
-        code__in=parent_codes
-    ) | ProductModel.objects.filter(pk__in=parent_ids)
-    parents = {m.code: m for m in parents.select_related("parent", "family_variant")}
+    parents = {
+        m.code: m
+        for m in ProductModel.objects.select_related("parent", "family_variant").filter(
+            Q(code__in=parent_codes) | Q(pk__in=parent_ids)
+        )
+    }
     by_id = {m.pk: m for m in parents.values()}
     category_codes = {
         c
@@ -341,9 +344,7 @@ def _check_axes(plans: list[_Plan]) -> None:
 
 def _write(plans: list[_Plan], catalog: Catalog) -> None:
     now = timezone.now()
-    families = dict(
-        Family.objects.filter(code__in={p.family for p in plans}).values_list("code", "pk")
-    )
+    families = catalog.ids["family"]
     new, changed = [], []
     for plan in plans:
         item, product = plan.item, plan.product

@@ -313,3 +313,28 @@ def test_values_can_be_trimmed(editor):
     )
     body = editor.get("/api/v1/products/a?attributes=name,price&locales=fr_FR&channel=print").json()
     assert body["values"] == {"name": [{"channel": None, "locale": "fr_FR", "data": "T"}]}
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        (
+            "/api/v1/attributes",
+            {"code": "x", "type": "text", "group": "general", "labels": {"xx_XX": "X"}},
+        ),
+        ("/api/v1/families", {"code": "x", "labels": ["not", "a", "dict"]}),
+        (
+            "/api/v1/family-variants",
+            {
+                "code": "x",
+                "family": "shirts",
+                "labels": {"en_US": ""},
+                "levels": [{"axes": ["size"]}],
+            },
+        ),
+    ],
+)
+def test_bad_labels_answer_422_not_500(admin_client, url, body):
+    response = admin_client.post(url, body, content_type="application/json")
+    assert response.status_code == 422, response.content[:300]
+    assert [e["field"] for e in response.json()["errors"]] == ["labels"]
