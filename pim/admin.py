@@ -30,6 +30,7 @@ from pim.forms import (
     product_model_form_class,
 )
 from pim.models import (
+    ATTRIBUTE_SETTINGS,
     AssociationType,
     Attribute,
     AttributeGroup,
@@ -147,23 +148,9 @@ class AttributeForm(LabelsForm):
     )
 
 
+# The service works out metric_family from the units; group and vocabulary are rows here.
 ATTRIBUTE_CHANGES = [
-    "type",
-    "labels",
-    "sort_order",
-    "is_localizable",
-    "is_scopable",
-    "is_unique",
-    "max_length",
-    "regex",
-    "min_value",
-    "max_value",
-    "decimals_allowed",
-    "negative_allowed",
-    "default_unit",
-    "allowed_units",
-    "date_min",
-    "date_max",
+    f for f in ATTRIBUTE_SETTINGS if f not in ("group", "vocabulary", "metric_family")
 ]
 
 

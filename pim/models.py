@@ -39,6 +39,31 @@ class AttributeGroup(TimestampedModel):
         return self.code
 
 
+# What an attribute's writer may set (its code is given apart); the API, the admin and the
+# service share this one list.
+ATTRIBUTE_SETTINGS = (
+    "type",
+    "group",
+    "labels",
+    "sort_order",
+    "is_localizable",
+    "is_scopable",
+    "is_unique",
+    "max_length",
+    "regex",
+    "min_value",
+    "max_value",
+    "decimals_allowed",
+    "negative_allowed",
+    "metric_family",
+    "default_unit",
+    "allowed_units",
+    "date_min",
+    "date_max",
+    "vocabulary",
+)
+
+
 class Attribute(TimestampedModel):
     code = models.CharField(max_length=100, unique=True, validators=[validate_code])
     type = models.CharField(max_length=20, choices=AttributeType.choices)

@@ -2,7 +2,14 @@
 
 from rest_framework import serializers
 
-from pim.models import AssociationType, Attribute, AttributeGroup, Family, FamilyVariant
+from pim.models import (
+    ATTRIBUTE_SETTINGS,
+    AssociationType,
+    Attribute,
+    AttributeGroup,
+    Family,
+    FamilyVariant,
+)
 
 
 class AttributeGroupSerializer(serializers.ModelSerializer):
@@ -17,30 +24,7 @@ class AttributeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attribute
-        fields = [
-            "code",
-            "type",
-            "group",
-            "labels",
-            "sort_order",
-            "is_localizable",
-            "is_scopable",
-            "is_unique",
-            "max_length",
-            "regex",
-            "min_value",
-            "max_value",
-            "decimals_allowed",
-            "negative_allowed",
-            "metric_family",
-            "default_unit",
-            "allowed_units",
-            "date_min",
-            "date_max",
-            "vocabulary",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["code", *ATTRIBUTE_SETTINGS, "created_at", "updated_at"]
 
 
 class FamilySerializer(serializers.ModelSerializer):

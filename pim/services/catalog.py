@@ -9,6 +9,7 @@ from django.db import transaction
 from governance.models import Channel, Vocabulary
 from governance.services import apply_changes, full_clean_and_save, labels_validate
 from pim.models import (
+    ATTRIBUTE_SETTINGS,
     AXIS_TYPES,
     AssociationType,
     Attribute,
@@ -21,31 +22,18 @@ from pim.models import (
 )
 from pim.validators import UNIQUE_TYPES, unit_dimension
 
-ATTRIBUTE_FIELDS = {
-    "type",
-    "group",
-    "labels",
-    "sort_order",
-    "is_localizable",
-    "is_scopable",
-    "is_unique",
-    "max_length",
-    "regex",
-    "min_value",
-    "max_value",
-    "decimals_allowed",
-    "negative_allowed",
-    "metric_family",
-    "default_unit",
-    "allowed_units",
-    "date_min",
-    "date_max",
-    "vocabulary",
-}
-
 
 def _error(errors: dict, field: str, message: str, code: str) -> None:
     errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+
+def _clean_labels(changes: dict, errors: dict) -> None:
+    """Validate changes["labels"] in place; what is wrong joins the other errors."""
+    if "labels" in changes:
+        try:
+            changes["labels"] = labels_validate(changes["labels"])
+        except ValidationError as exc:
+            errors.setdefault("labels", []).extend(exc.error_dict["labels"])
 
 
 @transaction.atomic
@@ -79,13 +67,11 @@ def attribute_save(*, code: str, changes: dict, attribute: Attribute | None = No
             if value and row is None:
                 _error(errors, name, f"There is no {name} {value!r}.", "unknown")
             setattr(attribute, name, row)
-    if "labels" in changes:
-        try:
-            changes["labels"] = labels_validate(changes["labels"])
-        except ValidationError as exc:
-            errors.setdefault("labels", []).extend(exc.error_dict["labels"])
+    _clean_labels(changes, errors)
     try:
-        apply_changes(attribute, changes, editable=ATTRIBUTE_FIELDS - {"group", "vocabulary"})
+        apply_changes(
+            attribute, changes, editable=set(ATTRIBUTE_SETTINGS) - {"group", "vocabulary"}
+        )
         attribute.full_clean()
     except ValidationError as exc:
         for name, messages in exc.error_dict.items():
@@ -171,11 +157,7 @@ def family_save(
     attributes = changes.pop("attributes", None)
     requirements = changes.pop("requirements", None)
     label = changes.pop("label_attribute", ...)
-    if "labels" in changes:
-        try:
-            changes["labels"] = labels_validate(changes["labels"])
-        except ValidationError as exc:
-            errors["labels"] = exc.error_dict["labels"]
+    _clean_labels(changes, errors)
     try:
         apply_changes(family, changes, editable={"labels"})
         family.full_clean(exclude=["label_attribute"])
@@ -281,11 +263,7 @@ def family_variant_save(
     elif "family" in changes:
         _error(errors, "family", "A family variant's family cannot change.", "read_only")
         changes.pop("family")
-    if "labels" in changes:
-        try:
-            changes["labels"] = labels_validate(changes["labels"])
-        except ValidationError as exc:
-            errors["labels"] = exc.error_dict["labels"]
+    _clean_labels(changes, errors)
     try:
         apply_changes(variant, changes, editable={"labels"})
         variant.full_clean(exclude=["family"])
