@@ -331,7 +331,7 @@ def _products() -> int:
                     "values": {"shoe_size": [v(size)], "ean": [v(_ean(next(ean)))]},
                 }
             )
-    for n in range(60):
+    for n in range(120):
         name = f"Snapshot {['Mini', 'Pro', 'Max', 'Go'][n % 4]} {n + 1}"
         values = _common(rng, name, None, VOCABULARIES["brands"][n % 3], n % 5 != 0)
         values.update(

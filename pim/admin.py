@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, Min, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -494,6 +494,31 @@ class CatalogEntryAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
+class CompletenessFilter(admin.SimpleListFilter):
+    """Complete or not on one channel × locale (rows kept by the services; index-backed)."""
+
+    title = "completeness"
+    parameter_name = "completeness"
+
+    def lookups(self, request, model_admin):
+        pairs = Channel.locales.through.objects.order_by("channel__code", "locale__code")
+        return [
+            (f"{state}:{channel}:{locale}", f"{label} on {channel} · {locale}")
+            for channel, locale in pairs.values_list("channel__code", "locale__code")
+            for state, label in (("complete", "Complete"), ("incomplete", "Incomplete"))
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        state, channel, locale = self.value().split(":")
+        rows = Completeness.objects.filter(
+            product_id=OuterRef("pk"), channel__code=channel, locale__code=locale
+        )
+        rows = rows.filter(ratio=100) if state == "complete" else rows.filter(ratio__lt=100)
+        return queryset.filter(Exists(rows))
+
+
 @admin.register(Product)
 class ProductAdmin(CatalogEntryAdmin):
     start_form_class = ProductStartForm
@@ -506,14 +531,16 @@ class ProductAdmin(CatalogEntryAdmin):
         "updated_at",
         "completeness_summary",
     ]
-    list_filter = ["is_enabled", "family"]
+    list_filter = ["is_enabled", "family", CompletenessFilter]
     search_fields = ["sku"]
     readonly_fields = ["sku", "family", "parent", "completeness_detail"]
 
     def get_queryset(self, request):
         completeness = Completeness.objects.select_related("channel", "locale")
-        queryset = selectors.product_list().prefetch_related(
-            Prefetch("completeness", queryset=completeness)
+        queryset = (
+            selectors.product_list()
+            .prefetch_related(Prefetch("completeness", queryset=completeness))
+            .annotate(lowest_completeness=Min("completeness__ratio"))
         )
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
@@ -534,7 +561,7 @@ class ProductAdmin(CatalogEntryAdmin):
             catalog=self.catalog(request), family=family, parent=parent, values=values, sku=sku
         )
 
-    @admin.display(description="Completeness")
+    @admin.display(description="Completeness", ordering="lowest_completeness")
     def completeness_summary(self, obj):
         """Per channel, the lowest to the highest percentage over its locales."""
         ratios = defaultdict(list)

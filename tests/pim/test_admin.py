@@ -581,3 +581,31 @@ def test_product_pages_render(admin_client, oxford, shirt):
         assert admin_client.get(url).status_code == 200
     for model in oxford:
         assert admin_client.get(f"/admin/pim/productmodel/{model.pk}/change/").status_code == 200
+
+
+def test_products_filter_and_sort_by_completeness_in_the_admin(admin_client, catalog):
+    from tests.pim.builders import save, value
+
+    full = {  # every requirement of every channel × locale
+        "name": [
+            *value("Tee", locale="en_US"),
+            *value("Tee", locale="fr_FR"),
+            *value("T", locale="de_DE"),
+        ],
+        "description": value("Soft.", "print", "de_DE"),
+        "price": value([{"amount": 1, "currency": "EUR"}], "ecommerce"),
+        "weight": value({"amount": 1, "unit": "gram"}),
+    }
+    save({"sku": "complete", "family": "shirts", "values": full})
+    save({"sku": "partial", "family": "shirts", "values": {"name": value("Tee", locale="en_US")}})
+    page = admin_client.get(
+        "/admin/pim/product/?completeness=complete:ecommerce:en_US"
+    ).content.decode()
+    assert ">complete<" in page and ">partial<" not in page
+    page = admin_client.get(
+        "/admin/pim/product/?completeness=incomplete:ecommerce:en_US"
+    ).content.decode()
+    assert ">partial<" in page and ">complete<" not in page
+    column = 6  # sku, family, parent, enabled, updated_at, completeness
+    page = admin_client.get(f"/admin/pim/product/?o=-{column}").content.decode()
+    assert page.index(">complete<") < page.index(">partial<")
