@@ -110,7 +110,8 @@ def exception_handler(exc, context):
         status_code = exc.status_code
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         code = code.replace("_", "-")
-        errors, detail = None, exc.detail
+        # An exception may name its own field errors (e.g. each refused file of an upload).
+        errors, detail = getattr(exc, "errors", None), exc.detail
 
     set_rollback()
     body = problem(

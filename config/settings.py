@@ -168,6 +168,8 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp file
+TESSERA_MAX_UPLOAD_BYTES = env.int("TESSERA_MAX_UPLOAD_BYTES", default=5 * 1024**3)
+TESSERA_MAX_IMAGE_PIXELS = env.int("TESSERA_MAX_IMAGE_PIXELS", default=100_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TESSERA_MAX_REQUEST_BODY", default=10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -191,6 +193,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "governance.tasks.worker_heartbeat", "schedule": 60.0},
+    "rights-expiry-report": {"task": "dam.tasks.rights_expiry_report", "schedule": 24 * 3600.0},
 }
 
 # --- auth -----------------------------------------------------------------------------------

@@ -1,1 +1,132 @@
-"""Admin registrations; saves call services."""
+"""Admin for the asset library. Uploads and edits go through dam.services, like the API."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+
+from dam import services
+from dam.api.serializers import INLINE_TYPES, signed_url
+from dam.models import Asset, AssetVersion, Collection
+from governance.admin import CodeFrozenAdmin, ServiceAdmin
+
+TEXT_FIELDS = list(services.TEXT_LIMITS)
+
+
+@admin.register(Collection)
+class CollectionAdmin(CodeFrozenAdmin):
+    list_display = ["code", "parent", "updated_at"]
+    search_fields = ["code"]
+
+    def service_save(self, data, *, existing):
+        changes = {
+            "labels": data["labels"],
+            "parent": data["parent"].code if data["parent"] else None,
+        }
+        return services.collection_save(
+            code=data.get("code", getattr(existing, "code", "")),
+            changes=changes,
+            collection=existing,
+        )
+
+
+class AssetUploadForm(forms.ModelForm):
+    upload = forms.FileField(help_text="The type is read from the file's bytes, not its name.")
+
+    class Meta:
+        model = Asset
+        fields = ["collection"]
+
+
+class VersionInline(admin.TabularInline):
+    model = AssetVersion
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "original_filename",
+        "mime",
+        "size",
+        "metadata_status",
+        "uploaded_by",
+        "comment",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Asset)
+class AssetAdmin(ServiceAdmin):
+    list_display = ["preview", "code", "kind", "collection", "mime", "updated_at"]
+    list_filter = ["kind", "collection"]
+    search_fields = ["code", "search_text"]
+    list_select_related = ["collection", "current_version"]
+    inlines = [VersionInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = AssetUploadForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["upload", "collection"]
+        return ["preview_large", "code", "kind", "collection", *TEXT_FIELDS, "credit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["preview_large", "code", "kind"] if obj else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def service_save(self, data, *, existing):
+        if existing is None:
+            upload = data["upload"]
+            try:
+                [result] = services.assets_ingest(
+                    uploads=[(upload.name, upload)], collection=data.get("collection")
+                )
+            except services.UploadsRefused as exc:
+                raise ValidationError([refusal.message for _, _, refusal in exc.refusals]) from None
+            if result.duplicate:
+                raise ValidationError(
+                    f"These exact bytes are asset {result.asset.code} already.", code="duplicate"
+                )
+            return result.asset
+        changes = {
+            "credit": data["credit"],
+            "collection": data["collection"].code if data["collection"] else None,
+        }
+        for field in TEXT_FIELDS:  # the form holds the whole object: erase the locales it dropped
+            new = data[field] or {}
+            changes[field] = {
+                **{locale: None for locale in getattr(existing, field) if locale not in new},
+                **new,
+            }
+        return services.asset_update(asset=existing, changes=changes)
+
+    @admin.display(description="MIME")
+    def mime(self, asset):
+        return asset.current_version.mime if asset.current_version_id else "—"
+
+    @admin.display(description="")
+    def preview(self, asset):
+        return self._image(asset, 64)
+
+    @admin.display(description="Preview")
+    def preview_large(self, asset):
+        return self._image(asset, 360)
+
+    def _image(self, asset, size):
+        version = asset.current_version
+        if version is None or version.mime not in INLINE_TYPES:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="" loading="lazy" style="max-width:{}px;max-height:{}px">',
+            signed_url(version),
+            size,
+            size,
+        )

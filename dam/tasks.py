@@ -1,1 +1,31 @@
-"""Celery entry points: thin, idempotent, calling services."""
+"""Celery entry points for the asset library: thin, idempotent, calling services."""
+
+import logging
+
+from celery import shared_task
+
+from dam import services
+from governance.tasks import RETRY_POLICY
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(**RETRY_POLICY)
+def media_extract_metadata(version_id: int) -> str:
+    """Read a version's technical and embedded metadata (media queue); safe to run twice."""
+    return services.version_metadata_extract(version_id=version_id)
+
+
+@shared_task(**RETRY_POLICY)
+def rights_expiry_report() -> dict:
+    """Daily: rights expired or expiring within 30 days, logged for the librarians."""
+    from django.utils import timezone
+
+    report = services.rights_expiring(now=timezone.now())
+    logger.warning(
+        "usage rights: %d expired, %d expiring within 30 days",
+        len(report["expired"]),
+        len(report["expiring"]),
+        extra={"report": report},
+    )
+    return report

@@ -1,1 +1,9 @@
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from dam.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("assets", views.AssetViewSet, basename="asset")
+router.register("collections", views.CollectionViewSet, basename="collection")
+
+urlpatterns = router.urls

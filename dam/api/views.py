@@ -1,1 +1,274 @@
-"""API views; their writes call services."""
+"""Asset endpoints. Views parse and present; dam.services decide."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from dam import selectors, services
+from dam.api.serializers import (
+    AssetSerializer,
+    CollectionSerializer,
+    UploadSerializer,
+    UsageRightSerializer,
+    VersionSerializer,
+)
+from dam.models import Asset, Collection
+from governance.api.pagination import IdCursorPagination
+from governance.api.views import SavedByServiceViewSet, json_object
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "stale_version"
+    default_detail = "The asset changed since you read it: read it again (If-Match)."
+
+
+class UploadRefused(exceptions.APIException):
+    """Refused files: 413 when all are too large, 415 when all are of a refused type, else 422;
+    `errors` names each file (field `file[i]`) with the rule it broke."""
+
+    default_code = "upload_refused"
+
+    def __init__(self, refused: services.UploadsRefused):
+        statuses = {refusal.status for _, _, refusal in refused.refusals}
+        self.status_code = statuses.pop() if len(statuses) == 1 else 422
+        self.errors = [
+            {
+                "field": f"file[{index}]",
+                "code": refusal.code,
+                "message": f"{name}: {refusal.message}",
+            }
+            for index, name, refusal in refused.refusals
+        ]
+        super().__init__(f"{len(self.errors)} file(s) refused; nothing was stored. " + str(refused))
+
+
+def etag(asset: Asset) -> str:
+    return f'"{asset.version}"'
+
+
+class AssetViewSet(viewsets.GenericViewSet):
+    """Assets by uuid. POST uploads one or more files (multipart `file` parts)."""
+
+    permission_classes = [permissions.IsAuthenticated, permissions.DjangoModelPermissions]
+    queryset = Asset.objects.all()
+    serializer_class = AssetSerializer
+    pagination_class = IdCursorPagination
+    parser_classes = [MultiPartParser, JSONParser]
+    lookup_field = "uuid"
+
+    def get_object(self):
+        asset = get_object_or_404(selectors.asset_list(), uuid=self.kwargs["uuid"])
+        self.check_object_permissions(self.request, asset)
+        return asset
+
+    def _present(self, asset, status_code=200):
+        asset = selectors.asset_list().get(pk=asset.pk)
+        response = Response(AssetSerializer(asset).data, status=status_code)
+        response["ETag"] = etag(asset)
+        return response
+
+    def list(self, request):
+        queryset = selectors.asset_filter(selectors.asset_list(), request.query_params)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(AssetSerializer(page, many=True).data)
+
+    def retrieve(self, request, uuid):
+        asset = self.get_object()
+        if request.headers.get("If-None-Match") == etag(asset):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(asset)})
+        return self._present(asset)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: AssetSerializer(many=True)},
+    )
+    def create(self, request):
+        files = request.FILES.getlist("file")
+        if not files:
+            raise ValidationError(
+                {
+                    "file": ValidationError(
+                        "Send one or more files as `file` parts.", code="required"
+                    )
+                }
+            )
+        collection = None
+        if request.data.get("collection"):
+            collection = Collection.objects.filter(code=request.data["collection"]).first()
+            if collection is None:
+                raise ValidationError(
+                    {"collection": ValidationError("There is no such collection.", code="unknown")}
+                )
+        try:
+            results = services.assets_ingest(
+                uploads=[(f.name, f) for f in files], actor=request.user, collection=collection
+            )
+        except services.UploadsRefused as exc:
+            raise UploadRefused(exc) from None
+        body = [
+            {
+                "file": f.name,
+                "created": r.created,
+                "duplicate": r.duplicate,
+                "asset": AssetSerializer(selectors.asset_list().get(pk=r.asset.pk)).data,
+            }
+            for f, r in zip(files, results, strict=True)
+        ]
+        created = any(r.created for r in results)
+        return Response(
+            {"results": body}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def partial_update(self, request, uuid):
+        asset = self.get_object()
+        header = request.headers.get("If-Match")
+        if (
+            header
+            and header.strip() != "*"
+            and etag(asset) not in [t.strip() for t in header.split(",")]
+        ):
+            raise PreconditionFailed()
+        if not isinstance(request.data, dict):
+            raise ValidationError(
+                {"__all__": ValidationError("Expected a JSON object.", code="invalid")}
+            )
+        try:
+            asset = services.asset_update(
+                asset=asset,
+                changes=dict(request.data),
+                expected_version=asset.version if header else None,
+            )
+        except services.VersionConflict:
+            raise PreconditionFailed() from None
+        return self._present(asset)
+
+    def destroy(self, request, uuid):
+        self.get_object().delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def versions(self, request, uuid):
+        """GET lists the versions, newest first; POST uploads a new current version."""
+        asset = self.get_object()
+        if request.method == "POST":
+            if not request.user.has_perm("dam.change_asset"):
+                raise exceptions.PermissionDenied()
+            file = request.FILES.get("file")
+            if file is None:
+                raise ValidationError(
+                    {"file": ValidationError("Send the file as a `file` part.", code="required")}
+                )
+            try:
+                services.version_add(
+                    asset=asset,
+                    name=file.name,
+                    file=file,
+                    actor=request.user,
+                    comment=request.data.get("comment", ""),
+                )
+            except services.UploadsRefused as exc:
+                raise UploadRefused(exc) from None
+            return self._present(asset, status.HTTP_201_CREATED)
+        return Response(VersionSerializer(selectors.version_list(asset), many=True).data)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"versions/(?P<number>\d+)/restore",
+        parser_classes=[JSONParser],
+    )
+    def restore(self, request, uuid, number):
+        """Make an earlier version current again (as a new version)."""
+        asset = self.get_object()
+        if not request.user.has_perm("dam.change_asset"):
+            raise exceptions.PermissionDenied()
+        services.version_restore(asset=asset, number=int(number), actor=request.user)
+        return self._present(asset, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser])
+    def rights(self, request, uuid):
+        """GET lists the asset's usage rights; POST adds one."""
+        asset = self.get_object()
+        if request.method == "POST":
+            if not request.user.has_perm("dam.change_asset"):
+                raise exceptions.PermissionDenied()
+            right = services.usage_right_save(asset=asset, changes=json_object(request.data))
+            return Response(UsageRightSerializer(right).data, status=status.HTTP_201_CREATED)
+        return Response(
+            UsageRightSerializer(
+                asset.rights.prefetch_related("channels").select_related("consent_document"),
+                many=True,
+            ).data
+        )
+
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"rights/(?P<right_id>\d+)",
+        parser_classes=[JSONParser],
+    )
+    def right(self, request, uuid, right_id):
+        """PATCH changes a usage right; DELETE removes it."""
+        asset = self.get_object()
+        if not request.user.has_perm("dam.change_asset"):
+            raise exceptions.PermissionDenied()
+        right = get_object_or_404(asset.rights, pk=right_id)
+        if request.method == "DELETE":
+            right.delete()
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        right = services.usage_right_save(
+            asset=asset, right=right, changes=json_object(request.data)
+        )
+        return Response(UsageRightSerializer(right).data)
+
+    @action(detail=True, methods=["get"])
+    def usable(self, request, uuid):
+        """May it be used on `channel` in `territory` at `at` (default now)? With the reason."""
+        asset = self.get_object()
+        params = request.query_params
+        at = parse_datetime(params["at"]) if params.get("at") else timezone.now()
+        missing = [name for name in ("channel", "territory") if not params.get(name)]
+        if missing or at is None or at.tzinfo is None:
+            raise ValidationError(
+                {
+                    (missing or ["at"])[0]: ValidationError(
+                        "Give channel, territory and, optionally, at (ISO 8601 with a time zone).",
+                        code="required",
+                    )
+                }
+            )
+        answer = services.usable_for(
+            asset=asset, channel=params["channel"], territory=params["territory"].upper(), at=at
+        )
+        return Response({"usable": answer.usable, "reason": answer.reason})
+
+    @action(detail=True, methods=["get"])
+    def duplicates(self, request, uuid):
+        """Likely near-duplicates by perceptual hash (Hamming distance ≤ `distance`, default 8)."""
+        asset = self.get_object()
+        try:
+            distance = min(max(int(request.query_params.get("distance", 8)), 0), 32)
+        except ValueError:
+            raise ValidationError(
+                {"distance": ValidationError("A whole number 0-32.", code="invalid")}
+            ) from None
+        return Response(
+            [
+                {"uuid": str(other.uuid), "code": other.code, "distance": d}
+                for other, d in selectors.near_duplicates(asset, distance=distance)
+            ]
+        )
+
+
+class CollectionViewSet(SavedByServiceViewSet):
+    queryset = Collection.objects.select_related("parent")
+    serializer_class = CollectionSerializer
+    service = staticmethod(services.collection_save)
+    instance_argument = "collection"

@@ -2,9 +2,11 @@
 
 from functools import cached_property
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models.deletion import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
 from governance import selectors, services
@@ -239,3 +241,56 @@ class CategoryTreeViewSet(CodeResourceViewSet):
     serializer_class = serializers.CategorySerializer
     filterset_class = filters.CategoryFilterSet
     http_method_names = ["get", "head", "options"]
+
+
+class InUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "in_use"
+    default_detail = "Still in use: remove what refers to it first."
+
+
+def json_object(data) -> dict:
+    """The request body, which must be a JSON object (a list or a scalar is a 422)."""
+    if not isinstance(data, dict):
+        raise DjangoValidationError(
+            {"__all__": DjangoValidationError("Expected a JSON object.", code="invalid")}
+        )
+    return data
+
+
+class SavedByServiceViewSet(CodeResourceViewSet):
+    """Reference data whose create and change go through one `*_save(code, changes, instance)`."""
+
+    service = None  # set by subclasses, as staticmethod(the service)
+    instance_argument = ""
+
+    def parse(self, *, partial=False):
+        return json_object(self.request.data)
+
+    def create(self, request):
+        data = dict(self.parse())
+        code = data.pop("code", None)
+        if not isinstance(code, str):
+            raise DjangoValidationError(
+                {"code": DjangoValidationError("A code is required.", code="required")}
+            )
+        instance = type(self).service(code=code, changes=data)
+        return self.respond(self.get_queryset().get(pk=instance.pk), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code):
+        instance = self.get_object()
+        data = dict(self.parse())
+        if data.pop("code", instance.code) != instance.code:
+            raise DjangoValidationError(
+                {"code": DjangoValidationError("This field cannot be changed.", code="read_only")}
+            )
+        type(self).service(code=instance.code, changes=data, **{self.instance_argument: instance})
+        return self.respond(self.get_queryset().get(pk=instance.pk))
+
+    def destroy(self, request, code):
+        instance = self.get_object()
+        try:
+            instance.delete()
+        except (ProtectedError, RestrictedError):
+            raise InUse() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

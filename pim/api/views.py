@@ -1,7 +1,6 @@
 """Catalog endpoints. Views parse and present; pim.services decide."""
 
 from django.core.exceptions import ValidationError
-from django.db.models.deletion import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
@@ -9,7 +8,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from governance.api.pagination import CodeCursorPagination, IdCursorPagination
-from governance.api.views import CodeResourceViewSet
+from governance.api.views import SavedByServiceViewSet, json_object
 from pim import selectors
 from pim.api import representation, serializers
 from pim.api.filters import ORDERINGS, product_filter
@@ -18,12 +17,6 @@ from pim.models import Product, ProductModel
 from pim.services import catalog as catalog_services
 from pim.services.product_models import VersionConflict, product_model_save
 from pim.services.products import product_upsert_many, sku_key
-
-
-class InUse(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "in_use"
-    default_detail = "Still in use: remove what refers to it first."
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -151,7 +144,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         return self._present(product)
 
     def create(self, request):
-        body = self._object(request.data)
+        body = json_object(request.data)
         [outcome] = product_upsert_many(items=[body], mode="create")
         outcome_response(outcome)
         response = self._present(outcome.product, 201)
@@ -169,7 +162,7 @@ class ProductViewSet(viewsets.GenericViewSet):
             raise exceptions.NotFound()
         key, version, *parents = current
         if_match(request, representation.etag(version, *parents))
-        body = {**self._object(request.data)}
+        body = {**json_object(request.data)}
         body.setdefault("sku", sku)
         if sku_key(str(body["sku"])) != key:
             raise ValidationError(
@@ -225,14 +218,6 @@ class ProductViewSet(viewsets.GenericViewSet):
             return [NDJSONRenderer()]
         return super().get_renderers()
 
-    @staticmethod
-    def _object(data):
-        if not isinstance(data, dict):
-            raise ValidationError(
-                {"__all__": ValidationError("Expected a JSON object.", code="invalid")}
-            )
-        return data
-
 
 class ProductModelViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated, permissions.DjangoModelPermissions]
@@ -269,7 +254,7 @@ class ProductModelViewSet(viewsets.GenericViewSet):
         return self._present(self.get_object())
 
     def create(self, request):
-        model = product_model_save(data=ProductViewSet._object(request.data))
+        model = product_model_save(data=json_object(request.data))
         return self._present(model, status.HTTP_201_CREATED)
 
     def partial_update(self, request, code):
@@ -278,49 +263,13 @@ class ProductModelViewSet(viewsets.GenericViewSet):
         expected = model.version if request.headers.get("If-Match") else None
         try:
             saved = product_model_save(
-                data=ProductViewSet._object(request.data),
+                data=json_object(request.data),
                 product_model=model,
                 expected_version=expected,
             )
         except VersionConflict:
             raise PreconditionFailed() from None
         return self._present(saved)
-
-
-class SavedByServiceViewSet(CodeResourceViewSet):
-    """Reference data whose create and change go through one `*_save(code, changes, instance)`."""
-
-    service = None  # set by subclasses
-    instance_argument = ""
-
-    def parse(self, *, partial=False):
-        return ProductViewSet._object(self.request.data)
-
-    def create(self, request):
-        data = dict(self.parse())
-        code = data.pop("code", None)
-        if not isinstance(code, str):
-            raise ValidationError({"code": ValidationError("A code is required.", code="required")})
-        instance = type(self).service(code=code, changes=data)
-        return self.respond(self.get_queryset().get(pk=instance.pk), status.HTTP_201_CREATED)
-
-    def partial_update(self, request, code):
-        instance = self.get_object()
-        data = dict(self.parse())
-        if data.pop("code", instance.code) != instance.code:
-            raise ValidationError(
-                {"code": ValidationError("This field cannot be changed.", code="read_only")}
-            )
-        type(self).service(code=instance.code, changes=data, **{self.instance_argument: instance})
-        return self.respond(self.get_queryset().get(pk=instance.pk))
-
-    def destroy(self, request, code):
-        instance = self.get_object()
-        try:
-            instance.delete()
-        except (ProtectedError, RestrictedError):
-            raise InUse() from None
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AttributeGroupViewSet(SavedByServiceViewSet):
