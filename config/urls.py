@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
 from config.api import api_root
+from dam import views as dam_views
 from linking import views as workbench
 
 handler400 = "config.problems.handler400"
@@ -35,6 +36,11 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "r/<str:signature>/<str:profile>/<uuid:asset_uuid>",
+        dam_views.rendition_delivery,
+        name="rendition-delivery",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # Signed links to files on local storage (S3 storage hands out presigned URLs instead).

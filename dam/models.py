@@ -50,6 +50,9 @@ class Asset(TimestampedModel):
     alt_text = models.JSONField(default=dict, blank=True)
     caption = models.JSONField(default=dict, blank=True)
     credit = models.CharField(max_length=255, blank=True)
+    # Where the subject is (0-1 from the left and the top): cover crops keep it in frame.
+    focal_point_x = models.FloatField(null=True, blank=True)
+    focal_point_y = models.FloatField(null=True, blank=True)
     current_version = models.ForeignKey(
         "AssetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -160,3 +163,67 @@ class UsageRight(TimestampedModel):
 
     def __str__(self):
         return f"{self.licence} for {self.asset_id}"
+
+
+class RenditionProfile(TimestampedModel):
+    """A named transformation (Cloudinary's "named transformation"): box, fit, format, quality."""
+
+    code = models.CharField(max_length=100, unique=True, validators=[validate_code])
+    labels = models.JSONField(default=dict, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    fit = models.CharField(
+        max_length=10, default="contain", choices=[(f, f) for f in ("contain", "cover", "pad")]
+    )
+    format = models.CharField(
+        max_length=10, default="jpeg", choices=[(f, f) for f in ("jpeg", "png", "webp", "avif")]
+    )
+    quality = models.PositiveSmallIntegerField(default=82)
+    background = models.CharField(max_length=30, default="#ffffff")
+    use_focal_point = models.BooleanField(default=True)
+    watermark = models.CharField(max_length=200, blank=True)
+    channel = models.ForeignKey(
+        "governance.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_pregenerated = models.BooleanField(
+        default=False, help_text="Made by the workers after every upload."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class RenditionStatus(models.TextChoices):
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Rendition(models.Model):
+    """One derivative of one version for one profile: unique, so concurrent requests make one."""
+
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="renditions")
+    profile = models.ForeignKey(
+        RenditionProfile, on_delete=models.CASCADE, related_name="renditions"
+    )
+    spec_key = models.CharField(
+        max_length=64, help_text="Hash of the profile's settings when made."
+    )
+    file = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    size = models.PositiveBigIntegerField(null=True)
+    mime = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=RenditionStatus.choices, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "profile"], name="dam_rendition_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.profile_id} of {self.version_id}"

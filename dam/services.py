@@ -95,10 +95,11 @@ def _inspect_all(uploads: list[tuple[str, BinaryIO]]) -> list[Inspection]:
     return inspections
 
 
-def _enqueue_extraction(version: AssetVersion) -> None:
-    from dam.tasks import media_extract_metadata
+def _enqueue_media_work(version: AssetVersion) -> None:
+    from dam.tasks import media_extract_metadata, media_render_pregenerated
 
     media_extract_metadata.delay_on_commit(version.pk)
+    media_render_pregenerated.delay_on_commit(version.pk)
 
 
 def assets_ingest(
@@ -107,7 +108,7 @@ def assets_ingest(
     """Create an asset per file; every file is inspected before any is stored (all or nothing).
 
     A file whose exact bytes are already in the library answers that asset instead of a copy.
-    Metadata extraction is queued after commit.
+    Metadata extraction and pre-generated renditions are queued after commit.
     """
     inspections = _inspect_all(uploads)
     results = []
@@ -150,7 +151,7 @@ def _version_create(asset, inspection, key, filename, actor, comment, restored_f
     asset.current_version = version
     asset.version += 1 if number > 1 else 0
     asset.save(update_fields=["current_version", "version", "updated_at"])
-    _enqueue_extraction(version)
+    _enqueue_media_work(version)
     return version
 
 
@@ -256,7 +257,10 @@ def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = 
     if expected_version is not None and asset.version != expected_version:
         raise VersionConflict(asset.version)
     errors: dict = {}
-    for name in sorted(set(changes) - {*TEXT_LIMITS, "credit", "collection", "tags"}):
+    for name in sorted(
+        set(changes)
+        - {*TEXT_LIMITS, "credit", "collection", "tags", "focal_point_x", "focal_point_y"}
+    ):
         errors[name] = [ValidationError("Unknown or read-only field.", code="unknown_field")]
     for field in TEXT_LIMITS:
         if field in changes:
@@ -266,6 +270,19 @@ def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = 
             errors["credit"] = [ValidationError("Text of at most 255 characters.", code="invalid")]
         else:
             asset.credit = changes["credit"].strip()
+    for name in ("focal_point_x", "focal_point_y"):
+        if name in changes:
+            value = changes[name]
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+            ):
+                errors[name] = [
+                    ValidationError(
+                        "A share of the width or height, 0 to 1 (or null).", code="invalid"
+                    )
+                ]
+            else:
+                setattr(asset, name, value)
     if "collection" in changes:
         code = changes["collection"]
         asset.collection = Collection.objects.filter(code=code).first() if code else None

@@ -29,3 +29,11 @@ def rights_expiry_report() -> dict:
         extra={"report": report},
     )
     return report
+
+
+@shared_task(**RETRY_POLICY)
+def media_render_pregenerated(version_id: int) -> int:
+    """Make the pre-generated profiles' renditions of a new version (media queue; idempotent)."""
+    from dam.rendering import renditions_pregenerate
+
+    return renditions_pregenerate(version_id=version_id)

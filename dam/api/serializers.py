@@ -3,7 +3,7 @@
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
-from dam.models import Asset, AssetVersion, Collection, UsageRight
+from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UsageRight
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
@@ -50,28 +50,32 @@ class AssetSerializer(serializers.ModelSerializer):
     collection = serializers.SlugRelatedField(slug_field="code", read_only=True)
     tags = serializers.SerializerMethodField()
     current_version = VersionSerializer(read_only=True)
+    renditions = serializers.SerializerMethodField()
 
     class Meta:
         model = Asset
         fields = [
-            "uuid",
-            "code",
-            "kind",
-            "collection",
-            "title",
-            "description",
-            "alt_text",
-            "caption",
-            "credit",
-            "tags",
-            "current_version",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+            "uuid", "code", "kind", "collection", "title", "description", "alt_text", "caption",
+            "credit", "focal_point_x", "focal_point_y", "tags", "current_version", "renditions",
+            "version", "created_at", "updated_at",
+        ]  # fmt: skip
 
     def get_tags(self, asset) -> list[dict]:
         return [{"name": t.name, "source": t.source} for t in asset.tags.all()]
+
+    def get_renditions(self, asset) -> dict[str, str]:
+        """Profile code -> signed delivery URL (the rendition is made on first request)."""
+        from dam.views import rendition_path
+
+        if asset.kind not in ("image", "video", "document"):
+            return {}
+        if "profile_codes" not in self.context:  # once per response, not once per asset
+            self.context["profile_codes"] = list(
+                RenditionProfile.objects.values_list("code", flat=True)
+            )
+        request = self.context.get("request")
+        paths = {code: rendition_path(asset.uuid, code) for code in self.context["profile_codes"]}
+        return {c: request.build_absolute_uri(p) for c, p in paths.items()} if request else paths
 
 
 class UploadSerializer(serializers.Serializer):
@@ -106,6 +110,29 @@ class UsageRightSerializer(serializers.ModelSerializer):
             "consent_document",
             "credit_line",
             "notes",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class RenditionProfileSerializer(serializers.ModelSerializer):
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RenditionProfile
+        fields = [
+            "code",
+            "labels",
+            "width",
+            "height",
+            "fit",
+            "format",
+            "quality",
+            "background",
+            "use_focal_point",
+            "watermark",
+            "channel",
+            "is_pregenerated",
             "created_at",
             "updated_at",
         ]

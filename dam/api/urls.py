@@ -5,5 +5,6 @@ from dam.api import views
 router = SimpleRouter(trailing_slash=False)
 router.register("assets", views.AssetViewSet, basename="asset")
 router.register("collections", views.CollectionViewSet, basename="collection")
+router.register("rendition-profiles", views.RenditionProfileViewSet, basename="rendition-profile")
 
 urlpatterns = router.urls

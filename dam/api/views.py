@@ -10,15 +10,16 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from dam import selectors, services
+from dam import rendering, selectors, services
 from dam.api.serializers import (
     AssetSerializer,
     CollectionSerializer,
+    RenditionProfileSerializer,
     UploadSerializer,
     UsageRightSerializer,
     VersionSerializer,
 )
-from dam.models import Asset, Collection
+from dam.models import Asset, Collection, RenditionProfile
 from governance.api.pagination import IdCursorPagination
 from governance.api.views import SavedByServiceViewSet, json_object
 
@@ -70,14 +71,18 @@ class AssetViewSet(viewsets.GenericViewSet):
 
     def _present(self, asset, status_code=200):
         asset = selectors.asset_list().get(pk=asset.pk)
-        response = Response(AssetSerializer(asset).data, status=status_code)
+        response = Response(
+            AssetSerializer(asset, context={"request": self.request}).data, status=status_code
+        )
         response["ETag"] = etag(asset)
         return response
 
     def list(self, request):
         queryset = selectors.asset_filter(selectors.asset_list(), request.query_params)
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(AssetSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            AssetSerializer(page, many=True, context={"request": request}).data
+        )
 
     def retrieve(self, request, uuid):
         asset = self.get_object()
@@ -117,7 +122,9 @@ class AssetViewSet(viewsets.GenericViewSet):
                 "file": f.name,
                 "created": r.created,
                 "duplicate": r.duplicate,
-                "asset": AssetSerializer(selectors.asset_list().get(pk=r.asset.pk)).data,
+                "asset": AssetSerializer(
+                    selectors.asset_list().get(pk=r.asset.pk), context={"request": request}
+                ).data,
             }
             for f, r in zip(files, results, strict=True)
         ]
@@ -272,3 +279,10 @@ class CollectionViewSet(SavedByServiceViewSet):
     serializer_class = CollectionSerializer
     service = staticmethod(services.collection_save)
     instance_argument = "collection"
+
+
+class RenditionProfileViewSet(SavedByServiceViewSet):
+    queryset = RenditionProfile.objects.select_related("channel")
+    serializer_class = RenditionProfileSerializer
+    service = staticmethod(rendering.rendition_profile_save)
+    instance_argument = "profile"

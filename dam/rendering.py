@@ -1,0 +1,175 @@
+"""Rendition services: profiles, and making a version's rendition once (race-safe), on the
+workers after upload for pre-generated profiles or on the first request of a signed URL."""
+
+import hashlib
+import json
+import tempfile
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from dam.models import AssetKind, AssetVersion, Rendition, RenditionProfile, RenditionStatus
+from dam.renditions import RenditionError, RenditionSpec, pdf_preview, render_image, video_poster
+from dam.services import local_copy
+from governance.services import apply_changes, full_clean_and_save, labels_validate
+
+PROFILE_SETTINGS = (
+    "width",
+    "height",
+    "fit",
+    "format",
+    "quality",
+    "background",
+    "use_focal_point",
+    "watermark",
+    "is_pregenerated",
+)
+
+
+def profile_spec(profile: RenditionProfile, asset) -> RenditionSpec:
+    focal = None
+    if (
+        profile.use_focal_point
+        and asset.focal_point_x is not None
+        and asset.focal_point_y is not None
+    ):
+        focal = (asset.focal_point_x, asset.focal_point_y)
+    return RenditionSpec(
+        width=profile.width,
+        height=profile.height,
+        fit=profile.fit,
+        format=profile.format,
+        quality=profile.quality,
+        background=profile.background,
+        focal_point=focal,
+        watermark=profile.watermark,
+    )
+
+
+def spec_key(spec: RenditionSpec) -> str:
+    return hashlib.sha256(
+        json.dumps(spec.__dict__, sort_keys=True, default=list).encode()
+    ).hexdigest()
+
+
+@transaction.atomic
+def rendition_profile_save(
+    *, code: str, changes: dict, profile: RenditionProfile | None = None
+) -> RenditionProfile:
+    """Create or change a rendition profile; a change makes its renditions again on next use."""
+    from governance.models import Channel
+
+    profile = profile or RenditionProfile(code=code.strip())
+    changes = dict(changes)
+    errors: dict = {}
+    if "labels" in changes:
+        try:
+            changes["labels"] = labels_validate(changes["labels"])
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if "channel" in changes:
+        channel = changes.pop("channel")
+        profile.channel = Channel.objects.filter(code=channel).first() if channel else None
+        if channel and profile.channel is None:
+            errors["channel"] = [
+                ValidationError(f"There is no channel {channel!r}.", code="unknown")
+            ]
+    try:
+        apply_changes(profile, changes, editable={"labels", *PROFILE_SETTINGS})
+        profile.full_clean(exclude=["channel"])
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if not errors:
+        problems = RenditionSpec(
+            width=profile.width,
+            height=profile.height,
+            fit=profile.fit,
+            format=profile.format,
+            quality=profile.quality,
+            background=profile.background,
+            watermark=profile.watermark,
+        ).validate()
+        if problems:
+            errors["__all__"] = [ValidationError(p, code="invalid_profile") for p in problems]
+    if errors:
+        raise ValidationError(errors)
+    full_clean_and_save(profile)
+    return profile
+
+
+def rendition_ensure(*, version: AssetVersion, profile: RenditionProfile) -> Rendition:
+    """The rendition of a version for a profile: made once, then read from storage.
+
+    Concurrent callers meet on the (version, profile) row: the first makes it under the row's
+    lock, the others wait and find it made. A failure is recorded, not raised.
+    """
+    asset = version.asset
+    spec = profile_spec(profile, asset)
+    key = spec_key(spec)
+    Rendition.objects.get_or_create(version=version, profile=profile, defaults={"spec_key": ""})
+    with transaction.atomic():
+        rendition = Rendition.objects.select_for_update().get(version=version, profile=profile)
+        if rendition.status == RenditionStatus.DONE and rendition.spec_key == key:
+            return rendition
+        try:
+            made = _render(version, asset.kind, spec, key)
+        except RenditionError as exc:
+            rendition.status, rendition.error, rendition.spec_key = (
+                RenditionStatus.FAILED,
+                str(exc)[:2000],
+                key,
+            )
+        else:
+            rendition.status, rendition.error, rendition.spec_key = RenditionStatus.DONE, "", key
+            for name, value in made.items():
+                setattr(rendition, name, value)
+        rendition.save()
+    return rendition
+
+
+def _render(version: AssetVersion, kind: str, spec: RenditionSpec, key: str) -> dict:
+    extension = {"jpeg": "jpg"}.get(spec.format, spec.format)
+    target = f"renditions/{version.sha256[:2]}/{version.sha256}/{key[:16]}.{extension}"
+    with tempfile.TemporaryFile() as out:
+        if kind == AssetKind.IMAGE:
+            with default_storage.open(version.file, "rb") as source:
+                info = render_image(source, spec, out)
+        elif kind == AssetKind.VIDEO:
+            with local_copy(version.file) as path:
+                info = video_poster(path, spec, out)
+        elif version.mime == "application/pdf":
+            with local_copy(version.file) as path:
+                info = pdf_preview(path, spec, out)
+        else:
+            raise RenditionError(
+                f"No rendition is made of a {kind} ({version.mime}).", code="not_renderable"
+            )
+        size = out.tell()
+        if not default_storage.exists(target):  # same bytes and settings: same key
+            out.seek(0)
+            saved = default_storage.save(target, File(out, name=target))
+            if saved != target:
+                default_storage.delete(saved)
+    return {
+        "file": target,
+        "width": info["width"],
+        "height": info["height"],
+        "mime": info["mime"],
+        "size": size,
+    }
+
+
+def renditions_pregenerate(*, version_id: int) -> int:
+    """Make every pre-generated profile's rendition of a version that is still current."""
+    version = AssetVersion.objects.select_related("asset").filter(pk=version_id).first()
+    if version is None or version.asset.current_version_id != version.pk:
+        return 0
+    if version.asset.kind not in (AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.DOCUMENT):
+        return 0
+    profiles = RenditionProfile.objects.filter(is_pregenerated=True)
+    return sum(
+        rendition_ensure(version=version, profile=p).status == RenditionStatus.DONE
+        for p in profiles
+    )

@@ -1,0 +1,122 @@
+import threading
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import connection
+from PIL import Image
+
+from dam.models import Asset, Rendition, RenditionProfile
+from dam.rendering import rendition_ensure, rendition_profile_save
+from dam.views import rendition_path
+from tests.dam import media
+from tests.dam.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(client, path, name=None):
+    response = client.post(
+        "/api/v1/assets",
+        {"file": [upload(name or path.name, path.read_bytes())]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content[:300]
+    return response.json()["results"][0]["asset"]
+
+
+@pytest.fixture
+def thumbnail():
+    return rendition_profile_save(
+        code="thumb",
+        changes={"width": 120, "height": 120, "format": "webp", "is_pregenerated": True},
+    )
+
+
+def test_pregenerated_renditions_are_made_after_upload(
+    librarian, thumbnail, run_tasks_on_commit, tmp_path
+):
+    with run_tasks_on_commit(execute=True):
+        asset = ingest(librarian, media.jpeg(tmp_path / "wide.jpg", size=(400, 200)))
+    rendition = Rendition.objects.get()
+    assert (rendition.status, rendition.mime, rendition.width, rendition.height) == (
+        "done",
+        "image/webp",
+        120,
+        60,
+    )
+    with default_storage.open(rendition.file) as file, Image.open(file) as image:
+        assert (image.format, image.size) == ("WEBP", (120, 60))
+    assert asset["renditions"]["thumb"].endswith(rendition_path(asset["uuid"], "thumb"))
+
+
+def test_a_signed_url_makes_the_rendition_once_and_a_forged_one_is_refused(
+    librarian, run_tasks_on_commit, tmp_path, client
+):
+    rendition_profile_save(code="zoom", changes={"width": 300, "height": 300})
+    asset = ingest(librarian, media.jpeg(tmp_path / "a.jpg", size=(640, 480)))
+    path = rendition_path(asset["uuid"], "zoom")
+    first = client.get(path)
+    assert first.status_code == 302
+    assert client.get(path)["Location"] == first["Location"]  # made once, then from storage
+    assert Rendition.objects.count() == 1
+    signature = path.split("/")[2]
+    assert client.get(path.replace(signature, signature[:-1] + "x")).status_code == 404
+    assert client.get(path.replace("zoom", "thumb")).status_code == 404  # a size nobody was given
+
+
+def test_renditions_follow_the_current_version_and_profile_changes(librarian, tmp_path):
+    profile = rendition_profile_save(code="card", changes={"width": 100, "height": 100})
+    asset_data = ingest(librarian, media.jpeg(tmp_path / "v1.jpg", size=(300, 300)))
+    asset = Asset.objects.select_related("current_version").get(uuid=asset_data["uuid"])
+    first = rendition_ensure(version=asset.current_version, profile=profile)
+    rendition_profile_save(code="card", profile=profile, changes={"width": 50, "height": 50})
+    again = rendition_ensure(
+        version=asset.current_version, profile=RenditionProfile.objects.get(code="card")
+    )
+    assert (first.width, again.width) == (100, 50)
+    assert again.file != first.file
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"fit": "cover", "width": 100}, "needs both"),
+        ({"width": 100, "format": "bmp"}, "format"),
+        ({}, "width"),
+    ],
+)
+def test_an_impossible_profile_is_refused(admin_client, changes, message):
+    response = admin_client.post(
+        "/api/v1/rendition-profiles", {"code": "bad", **changes}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert message in str(response.json()["errors"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_make_one_rendition(librarian, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "SQLite's test database is one in-memory connection: the service tier runs this"
+        )
+    profile = rendition_profile_save(code="race", changes={"width": 80, "height": 80})
+    asset = Asset.objects.select_related("current_version").get(
+        uuid=ingest(librarian, media.jpeg(tmp_path / "r.jpg", size=(500, 500)))["uuid"]
+    )
+    results, errors = [], []
+
+    def request():
+        try:
+            results.append(rendition_ensure(version=asset.current_version, profile=profile).pk)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(set(results)) == 1
+    assert Rendition.objects.count() == 1
