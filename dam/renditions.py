@@ -72,7 +72,13 @@ class RenditionError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class RenditionSpec:
-    """What a rendition looks like: a box, how the image fits it, and how it is encoded."""
+    """What a rendition looks like: a box, how the image fits it, and how it is encoded.
+
+    contain fits inside the box keeping proportions and never upscales; cover fills the box
+    exactly, cropping around `focal_point` (default the centre) and upscaling a smaller source;
+    pad is contain centred on a canvas of exactly the box in `background`. `quality` is ignored
+    by PNG; `background` also flattens transparency into a JPEG.
+    """
 
     width: int | None = None
     height: int | None = None
