@@ -15,6 +15,17 @@ def api_root(request):
         "vocabularies": "vocabulary-list",
         "categories": "category-list",
         "category-trees": "category-tree-list",
+        "attribute-groups": "attribute-group-list",
+        "attributes": "attribute-list",
+        "families": "family-list",
+        "family-variants": "family-variant-list",
+        "association-types": "association-type-list",
+        "product-models": "product-model-list",
+        "products": "product-list",
+        "assets": "asset-list",
+        "collections": "collection-list",
+        "rendition-profiles": "rendition-profile-list",
+        "upload-presets": "upload-preset-list",
     }
     links = {key: reverse(name, request=request) for key, name in names.items()}
     links["schema"] = reverse("api-schema", request=request)

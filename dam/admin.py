@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from dam import services
+from dam import presets, rendering, services
 from dam.api.serializers import INLINE_TYPES, signed_url
-from dam.models import Asset, AssetVersion, Collection
+from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UploadPreset
 from governance.admin import CodeFrozenAdmin, ServiceAdmin
 
 TEXT_FIELDS = list(services.TEXT_LIMITS)
@@ -129,4 +129,30 @@ class AssetAdmin(ServiceAdmin):
             signed_url(version),
             size,
             size,
+        )
+
+
+@admin.register(UploadPreset)
+class UploadPresetAdmin(CodeFrozenAdmin):
+    list_display = ["code", "collection", "updated_at"]
+
+    def service_save(self, data, *, existing):
+        changes = {name: data[name] for name in presets.PRESET_SETTINGS if name in data}
+        changes["collection"] = data["collection"].code if data.get("collection") else None
+        return presets.upload_preset_save(
+            code=data.get("code", getattr(existing, "code", "")), changes=changes, preset=existing
+        )
+
+
+@admin.register(RenditionProfile)
+class RenditionProfileAdmin(CodeFrozenAdmin):
+    list_display = ["code", "width", "height", "fit", "format", "is_pregenerated"]
+
+    def service_save(self, data, *, existing):
+        changes = {
+            name: data[name] for name in (*rendering.PROFILE_SETTINGS, "labels") if name in data
+        }
+        changes["channel"] = data["channel"].code if data.get("channel") else None
+        return rendering.rendition_profile_save(
+            code=data.get("code", getattr(existing, "code", "")), changes=changes, profile=existing
         )

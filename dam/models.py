@@ -227,3 +227,37 @@ class Rendition(models.Model):
 
     def __str__(self):
         return f"{self.profile_id} of {self.version_id}"
+
+
+class UploadPreset(TimestampedModel):
+    """What an asset must satisfy (Cloudinary's upload presets): file rules checked at upload,
+    field rules at approval. A preset without a collection applies to every upload."""
+
+    code = models.CharField(max_length=100, unique=True, validators=[validate_code])
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.CASCADE, related_name="presets"
+    )
+    allowed_kinds = models.JSONField(default=list, blank=True)
+    allowed_types = models.JSONField(
+        default=list, blank=True, help_text="MIME types, e.g. image/jpeg."
+    )
+    min_width = models.PositiveIntegerField(null=True, blank=True)
+    min_height = models.PositiveIntegerField(null=True, blank=True)
+    max_width = models.PositiveIntegerField(null=True, blank=True)
+    max_height = models.PositiveIntegerField(null=True, blank=True)
+    max_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    min_aspect_ratio = models.FloatField(null=True, blank=True, help_text="width ÷ height")
+    max_aspect_ratio = models.FloatField(null=True, blank=True)
+    color_modes = models.JSONField(default=list, blank=True, help_text="Pillow modes, e.g. RGB.")
+    alt_text_locales = models.JSONField(
+        default=list, blank=True, help_text="Needed before approval."
+    )
+    requires_rights = models.BooleanField(
+        default=False, help_text="A usage right is needed before approval."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code

@@ -27,6 +27,7 @@ from dam.models import (
     TagSource,
     UsageRight,
 )
+from dam.presets import file_problems, presets_for
 from dam.validators import Inspection, UploadRefused, inspect_upload
 from governance.models import Locale
 
@@ -83,13 +84,19 @@ def _asset_code(filename: str) -> str:
     return code
 
 
-def _inspect_all(uploads: list[tuple[str, BinaryIO]]) -> list[Inspection]:
+def _inspect_all(uploads: list[tuple[str, BinaryIO]], collection=None) -> list[Inspection]:
+    presets = presets_for(collection)
     inspections, refusals = [], []
     for index, (name, file) in enumerate(uploads):
         try:
-            inspections.append(inspect_upload(file))
+            inspection = inspect_upload(file)
         except UploadRefused as exc:
             refusals.append((index, name, exc))
+            continue
+        problems = file_problems(inspection, presets)
+        if problems:  # every rule broken, at once
+            refusals.append((index, name, UploadRefused("preset_violation", " ".join(problems))))
+        inspections.append(inspection)
     if refusals:
         raise UploadsRefused(refusals)
     return inspections
@@ -110,7 +117,7 @@ def assets_ingest(
     A file whose exact bytes are already in the library answers that asset instead of a copy.
     Metadata extraction and pre-generated renditions are queued after commit.
     """
-    inspections = _inspect_all(uploads)
+    inspections = _inspect_all(uploads, collection)
     results = []
     for (name, file), inspection in zip(uploads, inspections, strict=True):
         existing = (
@@ -160,7 +167,7 @@ def version_add(
     *, asset: Asset, name: str, file: BinaryIO, actor=None, comment: str = ""
 ) -> AssetVersion:
     """Upload a new file to an asset: it becomes the current version (renditions follow)."""
-    [inspection] = _inspect_all([(name, file)])
+    [inspection] = _inspect_all([(name, file)], asset.collection)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     if inspection.kind != asset.kind:
         raise UploadsRefused(

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import magic
 from defusedxml import ElementTree
 from django.conf import settings
 from PIL import Image
@@ -61,6 +60,10 @@ class Inspection:
     extension: str
     sha256: str
     size: int
+    # Raster images only, read from the header (upright: EXIF orientation applied).
+    width: int | None = None
+    height: int | None = None
+    color_mode: str | None = None
 
 
 def max_upload_bytes() -> int:
@@ -92,18 +95,28 @@ def inspect_upload(file: BinaryIO) -> Inspection:
         )
     kind, extension = ALLOWED_TYPES[mime]
     file.seek(0)
+    raster = {}
     if mime in RASTER_CHECKED:
-        check_raster(file)
+        raster = check_raster(file)
     elif mime == "image/svg+xml":
         check_svg(file, size)
     file.seek(0)
-    return Inspection(mime, kind, extension, digest.hexdigest(), size)
+    return Inspection(mime, kind, extension, digest.hexdigest(), size, **raster)
 
 
 def sniff(head: bytes) -> str:
     """The type libmagic reads in the first bytes, with the two it names loosely made exact."""
     if head[:4] == b"glTF":
         return "model/gltf-binary"
+    try:
+        import magic  # needs the system's libmagic (Debian: libmagic1)
+    except ImportError:
+        # Fail closed: without the sniffer nothing is accepted, names are never trusted instead.
+        raise UploadRefused(
+            "sniffer_unavailable",
+            "This server cannot identify file types (libmagic is not installed), so it accepts no uploads.",
+            503,
+        ) from None
     mime = magic.from_buffer(head, mime=True)
     if mime in ("text/xml", "application/xml", "text/plain", "image/svg") and re.search(
         rb"<svg[\s>]", head[:4096], re.IGNORECASE
@@ -112,11 +125,17 @@ def sniff(head: bytes) -> str:
     return mime
 
 
-def check_raster(file: BinaryIO) -> None:
-    """No bomb (by declared pixels, before decoding) and no truncation (decoded at reduced scale)."""
+def check_raster(file: BinaryIO) -> dict:
+    """No bomb (by declared pixels, before decoding) and no truncation (decoded at reduced scale).
+    Returns the upright width and height and the colour mode."""
     try:
         with Image.open(file) as image:
             width, height = image.size
+            mode = image.mode
+            # A JPEG's EXIF orientation may turn it sideways (other formats: reading EXIF would
+            # break verify(), and on PNG decode the whole image).
+            if image.format == "JPEG" and image.getexif().get(0x0112) in (5, 6, 7, 8):
+                width, height = height, width
             if width * height > settings.TESSERA_MAX_IMAGE_PIXELS:
                 raise UploadRefused(
                     "decompression_bomb",
@@ -127,6 +146,7 @@ def check_raster(file: BinaryIO) -> None:
                 image.load()
             else:
                 image.verify()
+            return {"width": width, "height": height, "color_mode": mode}
     except UploadRefused:
         raise
     except Image.DecompressionBombError as exc:

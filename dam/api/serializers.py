@@ -3,7 +3,7 @@
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
-from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UsageRight
+from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UploadPreset, UsageRight
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
@@ -136,3 +136,11 @@ class RenditionProfileSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class UploadPresetSerializer(serializers.ModelSerializer):
+    collection = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = UploadPreset
+        exclude = ["id"]

@@ -10,16 +10,17 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from dam import rendering, selectors, services
+from dam import presets, rendering, selectors, services
 from dam.api.serializers import (
     AssetSerializer,
     CollectionSerializer,
     RenditionProfileSerializer,
+    UploadPresetSerializer,
     UploadSerializer,
     UsageRightSerializer,
     VersionSerializer,
 )
-from dam.models import Asset, Collection, RenditionProfile
+from dam.models import Asset, Collection, RenditionProfile, UploadPreset
 from governance.api.pagination import IdCursorPagination
 from governance.api.views import SavedByServiceViewSet, json_object
 
@@ -286,3 +287,10 @@ class RenditionProfileViewSet(SavedByServiceViewSet):
     serializer_class = RenditionProfileSerializer
     service = staticmethod(rendering.rendition_profile_save)
     instance_argument = "profile"
+
+
+class UploadPresetViewSet(SavedByServiceViewSet):
+    queryset = UploadPreset.objects.select_related("collection")
+    serializer_class = UploadPresetSerializer
+    service = staticmethod(presets.upload_preset_save)
+    instance_argument = "preset"

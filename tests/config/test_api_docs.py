@@ -26,7 +26,15 @@ def test_docs_load_their_assets_from_this_server(admin_client):
 
 def test_api_root_lists_the_resources(admin_client):
     links = admin_client.get("/api/v1/").json()
-    assert {"locales", "currencies", "channels", "schema", "docs"} <= set(links)
+    assert {
+        "locales",
+        "channels",
+        "products",
+        "assets",
+        "rendition-profiles",
+        "schema",
+        "docs",
+    } <= set(links)
 
 
 def test_the_schema_generates_without_a_warning(tmp_path):

@@ -247,3 +247,14 @@ def test_the_admin_uploads_through_the_service_and_shows_refusals_inline(admin_c
     assert "<img src=" in page
     listing = admin_client.get("/admin/dam/asset/").content.decode()
     assert "red_tee" in listing
+
+
+def test_without_libmagic_uploads_fail_closed(librarian, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "magic", None)  # as on a machine without libmagic1
+    data = image_bytes(color=(3, 1, 4))
+    response = post(librarian, upload("a.jpg", data))
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["code"] == "sniffer_unavailable"
+    assert not Asset.objects.exists() and not stored(data, "jpg")
