@@ -6,11 +6,22 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from dam import presets, rendering, services
-from dam.api.serializers import INLINE_TYPES, signed_url
 from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UploadPreset
+from dam.views import rendition_path
 from governance.admin import CodeFrozenAdmin, ServiceAdmin
 
 TEXT_FIELDS = list(services.TEXT_LIMITS)
+
+
+ADMIN_PREVIEW = "admin_preview"
+
+
+def admin_preview_profile() -> RenditionProfile:
+    """The admin's own preview size, made on first use."""
+    profile = RenditionProfile.objects.filter(code=ADMIN_PREVIEW).first()
+    return profile or rendering.rendition_profile_save(
+        code=ADMIN_PREVIEW, changes={"width": 360, "height": 360, "format": "webp"}
+    )
 
 
 @admin.register(Collection)
@@ -121,15 +132,23 @@ class AssetAdmin(ServiceAdmin):
         return self._image(asset, 360)
 
     def _image(self, asset, size):
-        version = asset.current_version
-        if version is None or version.mime not in INLINE_TYPES:
+        """A rendition, not the original: a 24 MP upload must not be the list's thumbnail."""
+        if asset.current_version_id is None or asset.kind not in ("image", "video", "document"):
             return "—"
         return format_html(
             '<img src="{}" alt="" loading="lazy" style="max-width:{}px;max-height:{}px">',
-            signed_url(version),
+            rendition_path(asset.uuid, ADMIN_PREVIEW),
             size,
             size,
         )
+
+    def changelist_view(self, request, extra_context=None):
+        admin_preview_profile()  # once per page, not once per row
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        admin_preview_profile()
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(UploadPreset)

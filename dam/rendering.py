@@ -173,3 +173,62 @@ def renditions_pregenerate(*, version_id: int) -> int:
         rendition_ensure(version=version, profile=p).status == RenditionStatus.DONE
         for p in profiles
     )
+
+
+CONFIG_VERSION = 1
+
+
+def rendition_profiles_export() -> dict:
+    """Every profile as a versionable document (commit it; import it on another server)."""
+    profiles = []
+    for profile in RenditionProfile.objects.select_related("channel").order_by("code"):
+        entry = {"code": profile.code, "labels": profile.labels}
+        entry.update({name: getattr(profile, name) for name in PROFILE_SETTINGS})
+        entry["channel"] = profile.channel.code if profile.channel else None
+        profiles.append(entry)
+    return {"tessera_rendition_profiles": CONFIG_VERSION, "profiles": profiles}
+
+
+@transaction.atomic
+def rendition_profiles_import(*, document) -> dict:
+    """Create or update profiles from an exported document; all of them or none."""
+    if (
+        not isinstance(document, dict)
+        or document.get("tessera_rendition_profiles") != CONFIG_VERSION
+    ):
+        raise ValidationError(
+            {
+                "__all__": ValidationError(
+                    f"Expected an export with tessera_rendition_profiles: {CONFIG_VERSION}.",
+                    code="invalid_document",
+                )
+            }
+        )
+    entries = document.get("profiles")
+    if not isinstance(entries, list):
+        raise ValidationError(
+            {"profiles": ValidationError("Expected a list of profiles.", code="invalid")}
+        )
+    existing = {p.code: p for p in RenditionProfile.objects.all()}
+    errors, counts = {}, {"created": 0, "updated": 0}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            errors[f"profiles[{index}]"] = [
+                ValidationError("Each profile needs a code.", code="invalid")
+            ]
+            continue
+        changes = {k: v for k, v in entry.items() if k != "code"}
+        try:
+            with transaction.atomic():
+                rendition_profile_save(
+                    code=entry["code"], changes=changes, profile=existing.get(entry["code"])
+                )
+        except ValidationError as exc:
+            for field, problems in exc.error_dict.items():
+                place = f"profiles[{index}]" if field == "__all__" else f"profiles[{index}].{field}"
+                errors.setdefault(place, []).extend(problems)
+            continue
+        counts["updated" if entry["code"] in existing else "created"] += 1
+    if errors:
+        raise ValidationError(errors)
+    return counts

@@ -1,8 +1,13 @@
 """Reads of the asset library, with related rows fetched up front."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from dam.models import Asset, AssetVersion, Tag
+from dam.models import Asset, AssetVersion, LicenceType, Tag, UsageRight
 
 
 def asset_list() -> QuerySet[Asset]:
@@ -11,8 +16,32 @@ def asset_list() -> QuerySet[Asset]:
     ).prefetch_related(Prefetch("tags", Tag.objects.order_by("source", "name")))
 
 
+def _when(params, name):
+    moment = parse_datetime(params[name])
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError(
+            {
+                name: ValidationError(
+                    "Expected an ISO 8601 date-time with a time zone.", code="invalid"
+                )
+            }
+        )
+    return moment
+
+
+def _whole(params, name):
+    try:
+        return int(params[name])
+    except ValueError:
+        raise ValidationError(
+            {name: ValidationError("Expected a whole number.", code="invalid")}
+        ) from None
+
+
 def asset_filter(queryset: QuerySet[Asset], params) -> QuerySet[Asset]:
-    """kind, mime, collection, tag, updated_since, q (words of title, texts, tags, file name)."""
+    """kind, mime, collection, tag, orientation, min/max width and height, rights valid on a
+    channel now, rights expiring before, created/updated since, q (words of title, texts, tags,
+    original file name; PostgreSQL full-text on a GIN index)."""
     if params.get("kind"):
         queryset = queryset.filter(kind__in=params["kind"].split(","))
     if params.get("mime"):
@@ -20,11 +49,53 @@ def asset_filter(queryset: QuerySet[Asset], params) -> QuerySet[Asset]:
     if params.get("collection"):
         queryset = queryset.filter(collection__code=params["collection"])
     if params.get("tag"):
-        queryset = queryset.filter(tags__name=params["tag"].lower()).distinct()
-    words = Q()
-    for word in (params.get("q") or "").split():
-        words &= Q(search_text__icontains=word)
-    return queryset.filter(words)
+        queryset = queryset.filter(
+            Exists(Tag.objects.filter(asset=OuterRef("pk"), name=params["tag"].lower()))
+        )
+    if params.get("orientation"):
+        queryset = queryset.filter(current_version__metadata__orientation=params["orientation"])
+    for name, lookup in (
+        ("min_width", "width__gte"),
+        ("max_width", "width__lte"),
+        ("min_height", "height__gte"),
+        ("max_height", "height__lte"),
+    ):
+        if params.get(name):
+            queryset = queryset.filter(
+                **{f"current_version__metadata__{lookup}": _whole(params, name)}
+            )
+    for name, field in (("created_since", "created_at__gte"), ("updated_since", "updated_at__gte")):
+        if params.get(name):
+            queryset = queryset.filter(**{field: _when(params, name)})
+    if params.get("rights_valid_on"):
+        now = timezone.now()
+        rights = UsageRight.objects.filter(asset=OuterRef("pk")).exclude(
+            licence=LicenceType.EDITORIAL_ONLY
+        )
+        rights = rights.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        rights = rights.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        on_channel = UsageRight.channels.through.objects.filter(usageright_id=OuterRef("pk"))
+        rights = rights.filter(
+            ~Exists(on_channel) | Exists(on_channel.filter(channel__code=params["rights_valid_on"]))
+        )
+        queryset = queryset.filter(Exists(rights))
+    if params.get("rights_expiring_before"):
+        before = _when(params, "rights_expiring_before")
+        queryset = queryset.filter(
+            Exists(UsageRight.objects.filter(asset=OuterRef("pk"), valid_until__lt=before))
+        )
+    q = (params.get("q") or "").strip()
+    if q and connection.vendor == "postgresql":
+        query = SearchQuery(q, config="simple", search_type="websearch")
+        queryset = queryset.annotate(search=SearchVector("search_text", config="simple")).filter(
+            search=query
+        )
+    elif q:
+        words = Q()
+        for word in q.split():
+            words &= Q(search_text__icontains=word)
+        queryset = queryset.filter(words)
+    return queryset
 
 
 def version_list(asset: Asset) -> QuerySet[AssetVersion]:

@@ -1,13 +1,15 @@
 """Asset endpoints. Views parse and present; dam.services decide."""
 
+import yaml
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from dam import presets, rendering, selectors, services
@@ -29,6 +31,18 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "stale_version"
     default_detail = "The asset changed since you read it: read it again (If-Match)."
+
+
+class YAMLParser(BaseParser):
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return yaml.safe_load(
+                stream.read(1024 * 1024 + 1)[: 1024 * 1024]
+            )  # safe_load: no objects
+        except yaml.YAMLError as exc:
+            raise exceptions.ParseError(f"The YAML cannot be read: {exc}") from None
 
 
 class UploadRefused(exceptions.APIException):
@@ -283,10 +297,30 @@ class CollectionViewSet(SavedByServiceViewSet):
 
 
 class RenditionProfileViewSet(SavedByServiceViewSet):
+    """Profiles; `export` and `import` move them as a versionable YAML or JSON document."""
+
     queryset = RenditionProfile.objects.select_related("channel")
     serializer_class = RenditionProfileSerializer
     service = staticmethod(rendering.rendition_profile_save)
     instance_argument = "profile"
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The profiles as YAML (?format=yaml, default) or JSON (?format=json)."""
+        document = rendering.rendition_profiles_export()
+        if request.query_params.get("format") == "json":
+            return Response(document)
+        body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        return HttpResponse(body, content_type="application/yaml; charset=utf-8")
+
+    @action(
+        detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser, YAMLParser]
+    )
+    def import_profiles(self, request):
+        """Create or update profiles from an export (JSON or YAML body); all or none."""
+        if not request.user.has_perms(["dam.add_renditionprofile", "dam.change_renditionprofile"]):
+            raise exceptions.PermissionDenied()
+        return Response(rendering.rendition_profiles_import(document=request.data))
 
 
 class UploadPresetViewSet(SavedByServiceViewSet):

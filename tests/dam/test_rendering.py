@@ -120,3 +120,41 @@ def test_concurrent_requests_make_one_rendition(librarian, tmp_path):
         thread.join()
     assert not errors and len(set(results)) == 1
     assert Rendition.objects.count() == 1
+
+
+def test_profiles_export_and_import_as_versionable_config(admin_client):
+    rendition_profile_save(code="thumb", changes={"width": 200, "height": 200, "format": "webp"})
+    exported = admin_client.get("/api/v1/rendition-profiles/export")
+    assert exported["Content-Type"].startswith("application/yaml")
+    text = exported.content.decode().replace("width: 200", "width: 240")
+    text += "- code: hero\n  width: 1600\n  height: 900\n  fit: cover\n"
+    response = admin_client.post(
+        "/api/v1/rendition-profiles/import", text, content_type="application/yaml"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"created": 1, "updated": 1}
+    assert RenditionProfile.objects.get(code="thumb").width == 240
+    assert RenditionProfile.objects.get(code="hero").fit == "cover"
+
+
+def test_an_import_with_one_bad_profile_changes_nothing(admin_client):
+    document = {
+        "tessera_rendition_profiles": 1,
+        "profiles": [{"code": "ok", "width": 10}, {"code": "bad", "fit": "cover", "width": 10}],
+    }
+    response = admin_client.post(
+        "/api/v1/rendition-profiles/import", document, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "profiles[1]"
+    assert not RenditionProfile.objects.exists()
+    bad_yaml = admin_client.post(
+        "/api/v1/rendition-profiles/import", "a: [unclosed", content_type="application/yaml"
+    )
+    assert bad_yaml.status_code == 400
+    python_object = admin_client.post(
+        "/api/v1/rendition-profiles/import",
+        "!!python/object/apply:os.system ['true']",
+        content_type="application/yaml",
+    )
+    assert python_object.status_code == 400
