@@ -176,7 +176,9 @@ class RenditionProfile(TimestampedModel):
         max_length=10, default="contain", choices=[(f, f) for f in ("contain", "cover", "pad")]
     )
     format = models.CharField(
-        max_length=10, default="jpeg", choices=[(f, f) for f in ("jpeg", "png", "webp", "avif")]
+        max_length=10,
+        default="jpeg",
+        choices=[(f, f) for f in ("jpeg", "png", "webp", "avif", "mp4")],
     )
     quality = models.PositiveSmallIntegerField(default=82)
     background = models.CharField(max_length=30, default="#ffffff")

@@ -3,6 +3,7 @@ workers after upload for pre-generated profiles or on the first request of a sig
 
 import hashlib
 import json
+import shutil
 import tempfile
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from dam.models import AssetKind, AssetVersion, Rendition, RenditionProfile, RenditionStatus
-from dam.renditions import RenditionError, RenditionSpec, pdf_preview, render_image, video_poster
+from dam.renditions import (
+    RenditionError,
+    RenditionSpec,
+    pdf_preview,
+    render_image,
+    video_poster,
+    video_preview,
+)
 from dam.services import local_copy
 from governance.services import apply_changes, full_clean_and_save, labels_validate
 
@@ -81,7 +89,15 @@ def rendition_profile_save(
         profile.full_clean(exclude=["channel"])
     except ValidationError as exc:
         errors.update(exc.error_dict)
-    if not errors:
+    if not errors and profile.format == "mp4":  # a video preview: only a width applies
+        if not profile.width or profile.height or profile.fit != "contain" or profile.watermark:
+            errors["__all__"] = [
+                ValidationError(
+                    "An mp4 profile is a video preview: give a width, no height, fit contain, no watermark.",
+                    code="invalid_profile",
+                )
+            ]
+    elif not errors:
         problems = RenditionSpec(
             width=profile.width,
             height=profile.height,
@@ -133,7 +149,19 @@ def _render(version: AssetVersion, kind: str, spec: RenditionSpec, key: str) -> 
     extension = {"jpeg": "jpg"}.get(spec.format, spec.format)
     target = f"renditions/{version.sha256[:2]}/{version.sha256}/{key[:16]}.{extension}"
     with tempfile.TemporaryFile() as out:
-        if kind == AssetKind.IMAGE:
+        if spec.format == "mp4":
+            if kind != AssetKind.VIDEO:
+                raise RenditionError(
+                    "An mp4 preview is made of videos only.", code="not_renderable"
+                )
+            with (
+                local_copy(version.file) as path,
+                tempfile.NamedTemporaryFile(suffix=".mp4") as preview,
+            ):
+                info = video_preview(path, preview.name, max_width=spec.width)
+                with open(preview.name, "rb") as made:
+                    shutil.copyfileobj(made, out)
+        elif kind == AssetKind.IMAGE:
             with default_storage.open(version.file, "rb") as source:
                 info = render_image(source, spec, out)
         elif kind == AssetKind.VIDEO:

@@ -158,3 +158,31 @@ def test_an_import_with_one_bad_profile_changes_nothing(admin_client):
         content_type="application/yaml",
     )
     assert python_object.status_code == 400
+
+
+def test_a_video_gets_a_poster_and_an_mp4_preview(librarian, tmp_path):
+    poster = rendition_profile_save(code="poster", changes={"width": 160, "height": 160})
+    preview = rendition_profile_save(code="clip", changes={"width": 48, "format": "mp4"})
+    asset = Asset.objects.select_related("current_version").get(
+        uuid=ingest(librarian, media.mp4(tmp_path / "spin.mp4", size=(64, 48)))["uuid"]
+    )
+    still = rendition_ensure(version=asset.current_version, profile=poster)
+    clip = rendition_ensure(version=asset.current_version, profile=preview)
+    assert (still.status, still.mime) == ("done", "image/jpeg")
+    assert (clip.status, clip.mime, clip.width) == ("done", "video/mp4", 48), clip.error
+    with default_storage.open(clip.file) as file:
+        assert file.read(12)[4:8] == b"ftyp"  # an MP4 container
+
+
+def test_an_mp4_profile_is_a_video_preview_only(librarian, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        rendition_profile_save(
+            code="bad", changes={"width": 48, "height": 48, "fit": "cover", "format": "mp4"}
+        )
+    clip = rendition_profile_save(code="clip", changes={"width": 48, "format": "mp4"})
+    image = Asset.objects.select_related("current_version").get(
+        uuid=ingest(librarian, media.jpeg(tmp_path / "a.jpg"))["uuid"]
+    )
+    assert rendition_ensure(version=image.current_version, profile=clip).status == "failed"
