@@ -1,22 +1,153 @@
+import io
+import re
+import shutil
+from collections import Counter
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from PIL import Image
 
+from dam import metadata
+from dam.models import (
+    Asset,
+    AssetKind,
+    AssetVersion,
+    LicenceType,
+    RenditionProfile,
+    RenditionStatus,
+    UsageRight,
+)
+from dam.rendering import renditions_pregenerate
+from dam.services import local_copy, version_metadata_extract
 from governance.models import Channel, Currency, Locale
+from linking.demo_media import FILENAME, seed_media
+from pim.models import Product
 
 pytestmark = pytest.mark.django_db
 
+MEDIA_SCALE = 0.1  # the pictures at a tenth of their size: the same files, quicker
+NAME = re.compile(
+    r"^[A-Z0-9-]+_(front|back|side|detail|lifestyle|swatch|video|manual)_\d+\.(jpg|png|mp4|pdf)$"
+)
+
+
+def _seed(settings) -> str:
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", media_scale=MEDIA_SCALE, stdout=out)
+    return out.getvalue()
+
+
+def _picture(version: AssetVersion) -> Image.Image:
+    with default_storage.open(version.file, "rb") as stored:
+        picture = Image.open(stored)
+        picture.load()
+    return picture
+
 
 def test_seed_demo_builds_the_demo_catalog_once(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    call_command("seed_demo")  # safe to run again
+    first = _seed(settings)
+    second = _seed(settings)  # safe to run again
     assert set(Channel.objects.values_list("code", flat=True)) == {"ecommerce", "mobile", "print"}
     assert Locale.objects.count() == 3
     assert Currency.objects.count() == 3
     assert Channel.objects.get(code="ecommerce").locales.count() == 3
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password("tessera-admin")
+    assets = Asset.objects.count()
+    assert 250 <= assets <= 350
+    assert f"Demo media ready: {assets} assets ({assets} new)" in first
+    assert f"Demo media ready: {assets} assets (0 new)" in second
+    assert "login: admin / tessera-admin" in second
+    assert seed_media(scale=MEDIA_SCALE) == 0  # the media once, whoever calls
+
+
+def test_demo_media_follows_the_naming_convention_and_covers_the_kinds(settings):
+    _seed(settings)
+    versions = list(AssetVersion.objects.select_related("asset"))
+    names = [v.original_filename for v in versions]
+    assert [n for n in names if not NAME.match(n)] == []
+    assert all(FILENAME.match(n) for n in names)  # the pattern linking reads them with
+    assert len(set(names)) == len(names)
+    skus = {name.split("_")[0] for name in names}
+    assert 100 <= len(skus) <= 140
+    assert skus <= set(Product.objects.values_list("sku", flat=True))
+    assert {"CAM-001_front_1.jpg", "CAM-001_back_1.jpg", "CAM-001_side_1.jpg"} <= set(names)
+    assert "CAM-001_manual_1.pdf" in names
+    roles = Counter(name.split("_")[1] for name in names)
+    assert set(roles) >= {"front", "back", "side", "detail", "lifestyle", "swatch", "manual"}
+    kinds = Counter(v.asset.kind for v in versions)
+    assert kinds[AssetKind.IMAGE] >= 250 and kinds[AssetKind.DOCUMENT] == 1
+    if shutil.which("ffmpeg"):  # without ffmpeg the seed skips the video, and says so
+        assert kinds[AssetKind.VIDEO] == 1 and "CAM-001_video_1.mp4" in names
+
+
+def test_without_ffmpeg_the_seed_skips_only_the_video_and_says_so(settings, monkeypatch):
+    which = shutil.which
+    monkeypatch.setattr(
+        shutil, "which", lambda name, *a, **k: None if name == "ffmpeg" else which(name, *a, **k)
+    )
+    out = _seed(settings)
+    assert "No demo video: ffmpeg is not installed" in out
+    assert not Asset.objects.filter(kind=AssetKind.VIDEO).exists()
+    assert Asset.objects.filter(kind=AssetKind.DOCUMENT).count() == 1
+    assert Asset.objects.count() >= 250
+
+
+def test_demo_pictures_include_cmyk_transparent_png_and_near_duplicates(settings):
+    _seed(settings)
+    images = AssetVersion.objects.filter(asset__kind=AssetKind.IMAGE)
+    modes = Counter()
+    for version in images:
+        picture = _picture(version)
+        if picture.mode == "RGBA" and picture.getchannel("A").getextrema()[0] < 255:
+            modes["transparent"] += 1
+            assert version.mime == "image/png" and version.original_filename.endswith(".png")
+        else:
+            modes[picture.mode] += 1
+    total = images.count()
+    assert 0.05 * total <= modes["CMYK"] <= 0.15 * total
+    assert 0.05 * total <= modes["transparent"] <= 0.15 * total
+    assert modes["RGB"] >= 0.7 * total
+    cmyk = next(v for v in images.filter(mime="image/jpeg") if _picture(v).mode == "CMYK")
+    assert version_metadata_extract(version_id=cmyk.pk) == "done"
+    cmyk.refresh_from_db()
+    assert cmyk.metadata["color_mode"] == "CMYK"
+    assert renditions_pregenerate(version_id=cmyk.pk) == 1  # the thumbnail profile
+    # Near-duplicates: another file (position 2) of the same picture, smaller and recompressed.
+    copies = images.filter(original_filename__regex=r"_2\.jpg$")
+    assert 3 <= copies.count() <= 5
+    for copy in copies:
+        original = images.get(original_filename=copy.original_filename.replace("_2.", "_1."))
+        assert copy.sha256 != original.sha256
+        assert _picture(copy).width < _picture(original).width
+        with local_copy(copy.file) as a, local_copy(original.file) as b:
+            assert metadata.hamming(metadata.perceptual_hash(a), metadata.perceptual_hash(b)) <= 6
+
+
+def test_demo_media_has_texts_rights_and_rendition_profiles(settings):
+    _seed(settings)
+    assets = Asset.objects.count()
+    front = Asset.objects.get(code="cam_001_front_1")
+    assert front.alt_text["en_US"] and front.title["en_US"].startswith("Snapshot")
+    assert Asset.objects.exclude(alt_text={}).count() >= 50
+    assert Asset.objects.exclude(title={}).count() >= 100
+    with_rights = Asset.objects.filter(rights__isnull=False).distinct().count()
+    assert 0.8 * assets <= with_rights < assets  # most, not all
+    licences = Counter(UsageRight.objects.values_list("licence", flat=True))
+    assert licences[LicenceType.OWNED] > licences[LicenceType.ROYALTY_FREE] > 0
+    assert licences[LicenceType.EDITORIAL_ONLY] == 1
+    assert UsageRight.objects.filter(valid_until__lt=timezone.now()).count() == 1
+    profiles = {p.code: p for p in RenditionProfile.objects.all()}
+    assert {"thumb", "zoom", "square"} <= set(profiles)
+    assert profiles["thumb"].is_pregenerated and profiles["thumb"].format == "webp"
+    assert (profiles["square"].width, profiles["square"].fit) == (800, "cover")
+    png = AssetVersion.objects.filter(mime="image/png").first()
+    assert renditions_pregenerate(version_id=png.pk) == 1
+    assert png.renditions.get(profile__code="thumb").status == RenditionStatus.DONE
 
 
 def test_seed_demo_refuses_to_plant_known_passwords_in_production(settings):
@@ -24,3 +155,4 @@ def test_seed_demo_refuses_to_plant_known_passwords_in_production(settings):
     with pytest.raises(CommandError, match="known passwords"):
         call_command("seed_demo")
     assert not get_user_model().objects.exists()
+    assert not Asset.objects.exists()

@@ -1,17 +1,23 @@
 """A believable demo catalog, made through the same services as every other entry point.
 
-Safe to run again: what exists is left as it is. The catalog itself is in linking/demo.py;
-later issues add assets and one user per role.
+Safe to run again: what exists is left as it is. The catalog itself is in linking/demo.py, the
+demo media (pictures, a video, a PDF named `SKU_role_position.ext`) in linking/demo_media.py;
+a later issue adds one user per role.
 """
+
+import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from dam.models import Asset
 from governance import services as governance
 from governance.models import Channel, Currency, Locale
 from linking.demo import seed_catalog
+from linking.demo_media import seed_media
 from pim.models import Product
 
 LOCALES = [
@@ -32,7 +38,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo catalog and demo users (idempotent)."
+    help = "Load the demo catalog, demo media and demo users (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -40,14 +46,41 @@ class Command(BaseCommand):
             action="store_true",
             help="Seed even with DEBUG off. The demo users have known passwords.",
         )
+        parser.add_argument(
+            "--media-scale",
+            type=float,
+            default=1.0,
+            help="Draw the demo pictures at this share of their size (tests use 0.1).",
+        )
 
-    @transaction.atomic
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, media_scale=1.0, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates users with known passwords; run it with DJANGO_DEBUG=true "
                 "or pass --force."
             )
+        # Without a broker the media tasks (metadata, thumbnails) run in this process as the
+        # seed commits, each logging a line: hundreds of them would bury the logins below.
+        with _quiet("celery.app.trace"):
+            products, assets = self._seed(media_scale)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo catalog ready: {Locale.objects.count()} locales, "
+                f"{Currency.objects.count()} currencies, {Channel.objects.count()} channels, "
+                f"{Product.objects.count()} products ({products} new)."
+            )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo media ready: {Asset.objects.count()} assets ({assets} new), files named "
+                "SKU_role_position.ext."
+            )
+        )
+        for username, password, _ in DEMO_USERS:
+            self.stdout.write(f"  login: {username} / {password}")
+
+    @transaction.atomic
+    def _seed(self, media_scale: float) -> tuple[int, int]:
         for model, entries in ((Locale, LOCALES), (Currency, CURRENCIES)):
             for code, label in entries:
                 if not model.objects.filter(code=code).exists():
@@ -58,16 +91,21 @@ class Command(BaseCommand):
                     code=code, label=label, locales=locales, currencies=currencies
                 )
         products = seed_catalog()
+        assets = seed_media(scale=media_scale, note=lambda text: self.stdout.write(f"  {text}"))
         User = get_user_model()
         for username, password, flags in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
                 User.objects.create_user(username=username, password=password, **flags)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo catalog ready: {Locale.objects.count()} locales, "
-                f"{Currency.objects.count()} currencies, {Channel.objects.count()} channels, "
-                f"{Product.objects.count()} products ({products} new)."
-            )
-        )
-        for username, password, _ in DEMO_USERS:
-            self.stdout.write(f"  login: {username} / {password}")
+        return products, assets
+
+
+@contextmanager
+def _quiet(name: str):
+    """Only warnings from one logger for a while."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
