@@ -4,6 +4,7 @@ from django.core.files.storage import default_storage
 from rest_framework import serializers
 
 from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UploadPreset, UsageRight
+from dam.rendering import PROFILE_SETTINGS
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
@@ -120,22 +121,7 @@ class RenditionProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RenditionProfile
-        fields = [
-            "code",
-            "labels",
-            "width",
-            "height",
-            "fit",
-            "format",
-            "quality",
-            "background",
-            "use_focal_point",
-            "watermark",
-            "channel",
-            "is_pregenerated",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["code", "labels", *PROFILE_SETTINGS, "channel", "created_at", "updated_at"]
 
 
 class UploadPresetSerializer(serializers.ModelSerializer):
