@@ -126,6 +126,9 @@ STATIC_URL = "static/"
 MEDIA_URL = "/files/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 SIGNED_URL_MAX_AGE = env.int("TESSERA_SIGNED_URL_MAX_AGE", default=300)
+# Renditions of approved assets are sent to this public base (a CDN in front of the bucket's
+# renditions/ prefix) instead of a short-lived signed link. Empty: always signed.
+TESSERA_PUBLIC_RENDITION_BASE_URL = env.str("TESSERA_PUBLIC_RENDITION_BASE_URL", default="")
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from governance.models import FastJSONField, TimestampedModel
+from governance.models import FastJSONField, TimestampedModel, WorkflowStateMixin
 from governance.validators import validate_code
 
 
@@ -37,7 +37,7 @@ class Collection(TimestampedModel):
         return self.code
 
 
-class Asset(TimestampedModel):
+class Asset(WorkflowStateMixin, TimestampedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(max_length=150, unique=True, validators=[validate_code])
     kind = models.CharField(max_length=10, choices=AssetKind.choices)

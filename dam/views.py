@@ -1,6 +1,8 @@
 """Rendition delivery: /r/<signature>/<profile>/<asset uuid>, signed so only URLs the server
-handed out work (no one can ask for arbitrary sizes), made on first use, then from storage."""
+handed out work (no one can ask for arbitrary sizes), made on first use, then from storage: a
+short-lived signed link, or the public CDN base for approved assets when one is configured."""
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponseRedirect
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from dam.models import Asset, RenditionProfile, RenditionStatus
 from dam.rendering import rendition_ensure
+from governance.models import WorkflowState
 
 SIGNER = signing.Signer(salt="tessera.renditions")
 
@@ -32,6 +35,13 @@ def rendition_delivery(request, signature, profile, asset_uuid):
     rendition = rendition_ensure(version=version, profile=profile_row)
     if rendition.status != RenditionStatus.DONE:
         raise Http404("This rendition cannot be made.")
+    public_base = settings.TESSERA_PUBLIC_RENDITION_BASE_URL
+    if public_base and asset.workflow_state == WorkflowState.APPROVED:
+        # Approved: the CDN serves it; the key names the bytes and the settings, so it never
+        # changes meaning and may be cached for good.
+        response = HttpResponseRedirect(public_base.rstrip("/") + "/" + rendition.file)
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
     response = HttpResponseRedirect(default_storage.url(rendition.file))
     response["Cache-Control"] = "private, max-age=60"
     return response

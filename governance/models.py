@@ -37,6 +37,26 @@ class FastJSONField(models.JSONField):
         return super().from_db_value(value, expression, connection)
 
 
+class WorkflowState(models.TextChoices):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class WorkflowStateMixin(models.Model):
+    """Where an object stands in the approval workflow (draft → in review → approved → retired).
+    The transitions, their guards and their log are governance's workflow services (issue #5);
+    until one moves an object, it is a draft."""
+
+    workflow_state = models.CharField(
+        max_length=10, choices=WorkflowState.choices, default=WorkflowState.DRAFT, db_index=True
+    )
+
+    class Meta:
+        abstract = True
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

@@ -57,7 +57,7 @@ class AssetSerializer(serializers.ModelSerializer):
         model = Asset
         fields = [
             "uuid", "code", "kind", "collection", "title", "description", "alt_text", "caption",
-            "credit", "focal_point_x", "focal_point_y", "tags", "current_version", "renditions",
+            "credit", "focal_point_x", "focal_point_y", "workflow_state", "tags", "current_version", "renditions",
             "version", "created_at", "updated_at",
         ]  # fmt: skip
 

@@ -186,3 +186,38 @@ def test_an_mp4_profile_is_a_video_preview_only(librarian, tmp_path):
         uuid=ingest(librarian, media.jpeg(tmp_path / "a.jpg"))["uuid"]
     )
     assert rendition_ensure(version=image.current_version, profile=clip).status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("base", "state", "public"),
+    [
+        ("https://cdn.example.com/", "approved", True),
+        ("https://cdn.example.com/", "draft", False),
+        ("", "approved", False),
+    ],
+)
+def test_approved_assets_renditions_go_to_the_public_base(
+    librarian, client, settings, tmp_path, base, state, public
+):
+    settings.TESSERA_PUBLIC_RENDITION_BASE_URL = base
+    rendition_profile_save(code="card", changes={"width": 100, "height": 100})
+    asset = ingest(librarian, media.jpeg(tmp_path / "a.jpg", size=(300, 200)))
+    Asset.objects.filter(uuid=asset["uuid"]).update(workflow_state=state)  # #5's workflow moves it
+    response = client.get(rendition_path(asset["uuid"], "card"))
+    assert response.status_code == 302
+    rendition = Rendition.objects.get()
+    if public:
+        assert response["Location"] == f"https://cdn.example.com/{rendition.file}"
+        assert response["Cache-Control"].startswith("public")
+    else:
+        assert not response["Location"].startswith("https://cdn.example.com")
+        assert response["Cache-Control"].startswith("private")
+
+
+def test_the_workflow_state_is_not_set_through_the_asset_api(librarian, tmp_path):
+    asset = ingest(librarian, media.jpeg(tmp_path / "a.jpg"))
+    response = librarian.patch(
+        f"/api/v1/assets/{asset['uuid']}", {"workflow_state": "approved"}, format="json"
+    )
+    assert response.status_code == 422
+    assert Asset.objects.get(uuid=asset["uuid"]).workflow_state == "draft"
