@@ -573,3 +573,23 @@ def rights_expiring(*, now, within_days: int = 30) -> dict:
         }
         report["expired" if right.valid_until <= now else "expiring"].append(entry)
     return report
+
+
+@transaction.atomic
+def rights_expiry_announce(*, now, within_days: int = 30) -> dict:
+    """The daily report, and a domain event per right that expired or is expiring (once each)."""
+    from governance.services import event_emit
+
+    soon = now + timedelta(days=within_days)
+    for right in UsageRight.objects.select_related("asset").filter(valid_until__lt=soon):
+        state = "expired" if right.valid_until <= now else "expiring"
+        event_emit(
+            name=f"dam.usage_right.{state}",
+            key=f"dam.usage_right:{right.pk}:{state}:{right.valid_until.isoformat()}",
+            payload={
+                "asset": str(right.asset.uuid),
+                "right": right.pk,
+                "valid_until": right.valid_until.isoformat(),
+            },
+        )
+    return rights_expiring(now=now, within_days=within_days)

@@ -18,10 +18,10 @@ def media_extract_metadata(version_id: int) -> str:
 
 @shared_task(**RETRY_POLICY)
 def rights_expiry_report() -> dict:
-    """Daily: rights expired or expiring within 30 days, logged for the librarians."""
+    """Daily: rights expired or expiring within 30 days, logged, and announced as events."""
     from django.utils import timezone
 
-    report = services.rights_expiring(now=timezone.now())
+    report = services.rights_expiry_announce(now=timezone.now())
     logger.warning(
         "usage rights: %d expired, %d expiring within 30 days",
         len(report["expired"]),

@@ -21,7 +21,6 @@ ALLOWED_TYPES = {
     "image/webp": (AssetKind.IMAGE, "webp"),
     "image/tiff": (AssetKind.IMAGE, "tif"),
     "image/avif": (AssetKind.IMAGE, "avif"),
-    "image/heic": (AssetKind.IMAGE, "heic"),
     "image/vnd.adobe.photoshop": (AssetKind.IMAGE, "psd"),
     "image/svg+xml": (AssetKind.VECTOR, "svg"),
     "video/mp4": (AssetKind.VIDEO, "mp4"),
@@ -38,7 +37,16 @@ ALLOWED_TYPES = {
     "model/gltf-binary": (AssetKind.MODEL_3D, "glb"),
     "model/gltf+json": (AssetKind.MODEL_3D, "gltf"),
 }
-RASTER_CHECKED = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff"}
+# HEIC is not accepted: nothing here decodes it, so it could be neither checked nor rendered.
+RASTER_CHECKED = {
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+    "image/avif",
+    "image/vnd.adobe.photoshop",
+}
 SVG_MAX_BYTES = 5 * 1024 * 1024
 SVG_ACTIVE_TAGS = {"script", "foreignobject", "iframe", "embed", "object", "handler"}
 HEAD_BYTES = 64 * 1024

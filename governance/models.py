@@ -177,3 +177,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Event(models.Model):
+    """The domain-event outbox: written in the same transaction as the change it tells of, then
+    published (webhooks, the change feed) by the linking layer. `key` makes an event happen once."""
+
+    name = models.CharField(max_length=100, db_index=True)
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.name} {self.key}"

@@ -531,3 +531,13 @@ def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
         hostname=hostname, defaults={"seen_at": timezone.now()}
     )
     return heartbeat
+
+
+def event_emit(*, name: str, key: str, payload: dict) -> bool:
+    """Record a domain event in the outbox, once per key; True when it is new."""
+    from governance.models import Event
+
+    _, created = Event.objects.get_or_create(
+        key=key[:200], defaults={"name": name, "payload": payload}
+    )
+    return created

@@ -23,6 +23,7 @@ from dam.api.serializers import (
     VersionSerializer,
 )
 from dam.models import Asset, Collection, RenditionProfile, UploadPreset
+from dam.views import rendition_path
 from governance.api.pagination import IdCursorPagination
 from governance.api.views import SavedByServiceViewSet, json_object
 
@@ -270,6 +271,52 @@ class AssetViewSet(viewsets.GenericViewSet):
             asset=asset, channel=params["channel"], territory=params["territory"].upper(), at=at
         )
         return Response({"usable": answer.usable, "reason": answer.reason})
+
+    @action(
+        detail=True, methods=["get", "post"], url_path="renditions", parser_classes=[JSONParser]
+    )
+    def renditions(self, request, uuid):
+        """GET lists the current version's renditions; POST {"profile": code} makes one now."""
+        asset = self.get_object()
+        version = asset.current_version
+        if version is None:
+            return Response([])
+        if request.method == "POST":
+            if not request.user.has_perm("dam.change_asset"):
+                raise exceptions.PermissionDenied()
+            code = json_object(request.data).get("profile")
+            profile = (
+                RenditionProfile.objects.filter(code=code).first()
+                if isinstance(code, str)
+                else None
+            )
+            if profile is None:
+                raise ValidationError(
+                    {
+                        "profile": ValidationError(
+                            f"There is no rendition profile {code!r}.", code="unknown"
+                        )
+                    }
+                )
+            version.asset = asset
+            rendering.rendition_ensure(version=version, profile=profile)
+        rows = version.renditions.select_related("profile").order_by("profile__code")
+        return Response(
+            [
+                {
+                    "profile": r.profile.code,
+                    "status": r.status,
+                    "error": r.error,
+                    "width": r.width,
+                    "height": r.height,
+                    "size": r.size,
+                    "mime": r.mime,
+                    "url": request.build_absolute_uri(rendition_path(asset.uuid, r.profile.code)),
+                }
+                for r in rows
+            ],
+            status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK,
+        )
 
     @action(detail=True, methods=["get"])
     def duplicates(self, request, uuid):

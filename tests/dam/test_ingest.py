@@ -280,3 +280,15 @@ def test_the_asset_changelist_query_count_does_not_grow(admin_client):
             assert admin_client.get("/admin/dam/asset/").status_code == 200
         counts[total] = len(queries)
     assert counts[2] == counts[20], counts
+
+
+def test_avif_is_checked_like_any_raster_and_heic_is_not_accepted(librarian, settings):
+    from PIL import features
+
+    settings.TESSERA_MAX_IMAGE_PIXELS = 10 * 10
+    if features.check("avif"):
+        avif = image_bytes(size=(20, 20), fmt="AVIF")
+        response = post(librarian, upload("big.avif", avif))
+        assert response.json()["errors"][0]["code"] == "decompression_bomb"
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+    assert post(librarian, upload("photo.heic", heic)).status_code == 415

@@ -221,3 +221,21 @@ def test_the_workflow_state_is_not_set_through_the_asset_api(librarian, tmp_path
     )
     assert response.status_code == 422
     assert Asset.objects.get(uuid=asset["uuid"]).workflow_state == "draft"
+
+
+def test_an_assets_renditions_are_listed_and_requested(librarian, tmp_path):
+    rendition_profile_save(code="card", changes={"width": 100, "height": 100})
+    asset = ingest(librarian, media.jpeg(tmp_path / "a.jpg", size=(300, 200)))
+    assert librarian.get(f"/api/v1/assets/{asset['uuid']}/renditions").json() == []
+    made = librarian.post(
+        f"/api/v1/assets/{asset['uuid']}/renditions", {"profile": "card"}, format="json"
+    )
+    assert made.status_code == 201
+    [row] = made.json()
+    assert (row["profile"], row["status"], row["width"], row["height"]) == ("card", "done", 100, 67)
+    assert (
+        librarian.post(
+            f"/api/v1/assets/{asset['uuid']}/renditions", {"profile": "nope"}, format="json"
+        ).status_code
+        == 422
+    )

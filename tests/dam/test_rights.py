@@ -147,3 +147,22 @@ def test_the_rights_api(librarian):
     assert librarian.get(f"/api/v1/assets/{uuid}/usable?channel=ecommerce").status_code == 422
     bad = librarian.post(f"/api/v1/assets/{uuid}/rights", {"licence": "nope"}, format="json")
     assert bad.status_code == 422
+
+
+def test_the_daily_task_announces_each_expiry_once(asset):
+    from dam.tasks import rights_expiry_report
+    from governance.models import Event
+
+    soon = timezone_now() + timedelta(days=3)
+    usage_right_save(asset=asset, changes={"licence": "rights_managed", "valid_until": soon})
+    rights_expiry_report.apply()
+    rights_expiry_report.apply()  # tomorrow's run: nothing new to tell
+    [event] = Event.objects.all()
+    assert event.name == "dam.usage_right.expiring"
+    assert event.payload["asset"] == str(asset.uuid)
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
