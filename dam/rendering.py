@@ -21,7 +21,7 @@ from dam.renditions import (
     video_preview,
 )
 from dam.services import local_copy
-from governance.services import apply_changes, full_clean_and_save, labels_validate
+from governance.services import apply_changes, full_clean_and_save, labels_clean
 
 PROFILE_SETTINGS = (
     "width",
@@ -72,11 +72,7 @@ def rendition_profile_save(
     profile = profile or RenditionProfile(code=code.strip())
     changes = dict(changes)
     errors: dict = {}
-    if "labels" in changes:
-        try:
-            changes["labels"] = labels_validate(changes["labels"])
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
+    labels_clean(changes, errors)
     if "channel" in changes:
         channel = changes.pop("channel")
         profile.channel = Channel.objects.filter(code=channel).first() if channel else None

@@ -30,6 +30,7 @@ from dam.models import (
 from dam.presets import file_problems, presets_for
 from dam.validators import Inspection, UploadRefused, inspect_upload
 from governance.models import Locale
+from governance.services import VersionConflict
 
 TEXT_LIMITS = {"title": 255, "alt_text": 500, "caption": 1000, "description": 10_000}
 
@@ -333,12 +334,6 @@ def search_text(asset: Asset) -> str:
     return " ".join(parts)
 
 
-class VersionConflict(Exception):
-    def __init__(self, current: int):
-        super().__init__(f"The stored version is {current}.")
-        self.current = current
-
-
 @contextmanager
 def local_copy(key: str):
     """A path to a stored file: the file itself on local storage, a streamed temporary copy on S3."""
@@ -408,7 +403,7 @@ def collection_save(
     *, code: str, changes: dict, collection: Collection | None = None
 ) -> Collection:
     """Create (collection None) or change a collection: labels and parent."""
-    from governance.services import apply_changes, labels_validate
+    from governance.services import apply_changes, labels_clean
 
     collection = collection or Collection(code=code.strip())
     changes = dict(changes)
@@ -430,11 +425,7 @@ def collection_save(
                 ]
                 break
             ancestor = ancestor.parent
-    if "labels" in changes:
-        try:
-            changes["labels"] = labels_validate(changes["labels"])
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
+    labels_clean(changes, errors)
     try:
         apply_changes(collection, changes, editable={"labels"})
         collection.full_clean(exclude=["parent"])

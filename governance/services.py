@@ -541,3 +541,20 @@ def event_emit(*, name: str, key: str, payload: dict) -> bool:
         key=key[:200], defaults={"name": name, "payload": payload}
     )
     return created
+
+
+class VersionConflict(Exception):
+    """The writer read an older version than the one stored (If-Match)."""
+
+    def __init__(self, current: int):
+        super().__init__(f"The stored version is {current}.")
+        self.current = current
+
+
+def labels_clean(changes: dict, errors: dict) -> None:
+    """Validate changes["labels"] in place, for services that report every error at once."""
+    if "labels" in changes:
+        try:
+            changes["labels"] = labels_validate(changes["labels"])
+        except ValidationError as exc:
+            errors.setdefault("labels", []).extend(exc.error_dict["labels"])

@@ -25,13 +25,13 @@ from dam.api.serializers import (
 from dam.models import Asset, Collection, RenditionProfile, UploadPreset
 from dam.views import rendition_path
 from governance.api.pagination import IdCursorPagination
-from governance.api.views import SavedByServiceViewSet, json_object
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "stale_version"
-    default_detail = "The asset changed since you read it: read it again (If-Match)."
+from governance.api.views import (
+    PreconditionFailed,
+    SavedByServiceViewSet,
+    if_match,
+    json_object,
+)
+from governance.services import VersionConflict
 
 
 class YAMLParser(BaseParser):
@@ -133,14 +133,14 @@ class AssetViewSet(viewsets.GenericViewSet):
             )
         except services.UploadsRefused as exc:
             raise UploadRefused(exc) from None
+        fresh = selectors.asset_list().in_bulk([r.asset.pk for r in results])  # one read for all
+        context = {"request": request}
         body = [
             {
                 "file": f.name,
                 "created": r.created,
                 "duplicate": r.duplicate,
-                "asset": AssetSerializer(
-                    selectors.asset_list().get(pk=r.asset.pk), context={"request": request}
-                ).data,
+                "asset": AssetSerializer(fresh[r.asset.pk], context=context).data,
             }
             for f, r in zip(files, results, strict=True)
         ]
@@ -151,24 +151,14 @@ class AssetViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request, uuid):
         asset = self.get_object()
-        header = request.headers.get("If-Match")
-        if (
-            header
-            and header.strip() != "*"
-            and etag(asset) not in [t.strip() for t in header.split(",")]
-        ):
-            raise PreconditionFailed()
-        if not isinstance(request.data, dict):
-            raise ValidationError(
-                {"__all__": ValidationError("Expected a JSON object.", code="invalid")}
-            )
+        if_match(request, etag(asset))
         try:
             asset = services.asset_update(
                 asset=asset,
-                changes=dict(request.data),
-                expected_version=asset.version if header else None,
+                changes=dict(json_object(request.data)),
+                expected_version=asset.version if request.headers.get("If-Match") else None,
             )
-        except services.VersionConflict:
+        except VersionConflict:
             raise PreconditionFailed() from None
         return self._present(asset)
 

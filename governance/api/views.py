@@ -243,6 +243,20 @@ class CategoryTreeViewSet(CodeResourceViewSet):
     http_method_names = ["get", "head", "options"]
 
 
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "stale_version"
+    default_detail = "The resource changed since you read it: read it again (If-Match)."
+
+
+def if_match(request, etag: str) -> None:
+    """A write that names versions it read must name the current one (412 otherwise)."""
+    header = request.headers.get("If-Match")
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")] if header else []
+    if header and header.strip() != "*" and etag not in tags:
+        raise PreconditionFailed()
+
+
 class InUse(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "in_use"

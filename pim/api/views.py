@@ -8,21 +8,21 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from governance.api.pagination import CodeCursorPagination, IdCursorPagination
-from governance.api.views import SavedByServiceViewSet, json_object
+from governance.api.views import (
+    PreconditionFailed,
+    SavedByServiceViewSet,
+    if_match,
+    json_object,
+)
+from governance.services import VersionConflict
 from pim import selectors
 from pim.api import representation, serializers
 from pim.api.filters import ORDERINGS, product_filter
 from pim.api.ndjson import NDJSONParser, NDJSONRenderer
 from pim.models import Product, ProductModel
 from pim.services import catalog as catalog_services
-from pim.services.product_models import VersionConflict, product_model_save
+from pim.services.product_models import product_model_save
 from pim.services.products import product_upsert_many, sku_key
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "stale_version"
-    default_detail = "The resource changed since you read it: read it again (If-Match)."
 
 
 def trim_params(request) -> dict:
@@ -34,17 +34,6 @@ def trim_params(request) -> dict:
         "locales": split(params.get("locales")),
         "channel": params.get("channel") or None,
     }
-
-
-def if_match(request, etag: str) -> None:
-    """A write that names versions it read must name the current one (412 otherwise)."""
-    header = request.headers.get("If-Match")
-    if (
-        header
-        and header.strip() != "*"
-        and etag not in [t.strip().removeprefix("W/") for t in header.split(",")]
-    ):
-        raise PreconditionFailed()
 
 
 def outcome_response(outcome):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from governance.models import Channel, Vocabulary
-from governance.services import apply_changes, full_clean_and_save, labels_validate
+from governance.services import apply_changes, full_clean_and_save, labels_clean, labels_validate
 from pim.models import (
     ATTRIBUTE_SETTINGS,
     AXIS_TYPES,
@@ -25,15 +25,6 @@ from pim.validators import UNIQUE_TYPES, unit_dimension
 
 def _error(errors: dict, field: str, message: str, code: str) -> None:
     errors.setdefault(field, []).append(ValidationError(message, code=code))
-
-
-def _clean_labels(changes: dict, errors: dict) -> None:
-    """Validate changes["labels"] in place; what is wrong joins the other errors."""
-    if "labels" in changes:
-        try:
-            changes["labels"] = labels_validate(changes["labels"])
-        except ValidationError as exc:
-            errors.setdefault("labels", []).extend(exc.error_dict["labels"])
 
 
 @transaction.atomic
@@ -67,7 +58,7 @@ def attribute_save(*, code: str, changes: dict, attribute: Attribute | None = No
             if value and row is None:
                 _error(errors, name, f"There is no {name} {value!r}.", "unknown")
             setattr(attribute, name, row)
-    _clean_labels(changes, errors)
+    labels_clean(changes, errors)
     try:
         apply_changes(
             attribute, changes, editable=set(ATTRIBUTE_SETTINGS) - {"group", "vocabulary"}
@@ -157,7 +148,7 @@ def family_save(
     attributes = changes.pop("attributes", None)
     requirements = changes.pop("requirements", None)
     label = changes.pop("label_attribute", ...)
-    _clean_labels(changes, errors)
+    labels_clean(changes, errors)
     try:
         apply_changes(family, changes, editable={"labels"})
         family.full_clean(exclude=["label_attribute"])
@@ -263,7 +254,7 @@ def family_variant_save(
     elif "family" in changes:
         _error(errors, "family", "A family variant's family cannot change.", "read_only")
         changes.pop("family")
-    _clean_labels(changes, errors)
+    labels_clean(changes, errors)
     try:
         apply_changes(variant, changes, editable={"labels"})
         variant.full_clean(exclude=["family"])

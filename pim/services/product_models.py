@@ -6,20 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from governance.models import Category
+from governance.services import VersionConflict
 from pim import selectors
 from pim.catalog import Catalog
 from pim.models import FamilyVariant, ProductModel
 from pim.values import inherit, merge_values
 
 FIELDS = {"code", "family_variant", "parent", "categories", "values"}
-
-
-class VersionConflict(Exception):
-    """The writer read an older version than the one stored (If-Match)."""
-
-    def __init__(self, current: int):
-        super().__init__(f"The stored version is {current}.")
-        self.current = current
 
 
 @transaction.atomic

@@ -292,3 +292,19 @@ def test_avif_is_checked_like_any_raster_and_heic_is_not_accepted(librarian, set
         assert response.json()["errors"][0]["code"] == "decompression_bomb"
     heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
     assert post(librarian, upload("photo.heic", heic)).status_code == 415
+
+
+def test_a_multi_file_upload_reads_its_answer_in_constant_queries(librarian):
+    counts = {}
+    for total in (2, 12):
+        files = [
+            upload(f"q{total}-{n}.png", image_bytes(color=(total, n, 9), fmt="PNG"))
+            for n in range(total)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            assert post(librarian, *files).status_code == 201
+        reads = [
+            q for q in queries.captured_queries if q["sql"].startswith('SELECT "dam_asset"."id"')
+        ]
+        counts[total] = len(reads)
+    assert counts[2] == counts[12], counts

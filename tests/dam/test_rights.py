@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone as django_timezone
 
 from dam.models import Asset
 from dam.services import rights_expiring, usable_for, usage_right_save
@@ -153,16 +154,10 @@ def test_the_daily_task_announces_each_expiry_once(asset):
     from dam.tasks import rights_expiry_report
     from governance.models import Event
 
-    soon = timezone_now() + timedelta(days=3)
+    soon = django_timezone.now() + timedelta(days=3)
     usage_right_save(asset=asset, changes={"licence": "rights_managed", "valid_until": soon})
     rights_expiry_report.apply()
     rights_expiry_report.apply()  # tomorrow's run: nothing new to tell
     [event] = Event.objects.all()
     assert event.name == "dam.usage_right.expiring"
     assert event.payload["asset"] == str(asset.uuid)
-
-
-def timezone_now():
-    from django.utils import timezone
-
-    return timezone.now()
