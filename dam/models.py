@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from governance.models import FastJSONField, TimestampedModel, WorkflowStateMixin
 from governance.validators import validate_code
@@ -32,9 +33,19 @@ class Collection(TimestampedModel):
 
     class Meta:
         ordering = ["code"]
+        permissions = [("work_in_collection", "Work on the assets in this collection")]
 
     def __str__(self):
         return self.code
+
+
+# Grants on collections by direct foreign key: deleting a collection deletes its grants.
+class CollectionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Collection, on_delete=models.CASCADE)
+
+
+class CollectionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Collection, on_delete=models.CASCADE)
 
 
 class Asset(WorkflowStateMixin, TimestampedModel):
@@ -62,6 +73,11 @@ class Asset(WorkflowStateMixin, TimestampedModel):
     class Meta:
         ordering = ["code"]
         indexes = [models.Index(fields=["updated_at", "id"], name="dam_asset_updated")]
+        permissions = [
+            ("submit_asset", "Can submit an asset for review"),
+            ("approve_asset", "Can approve or reject an asset"),
+            ("retire_asset", "Can retire an asset"),
+        ]
 
     def __str__(self):
         return self.code

@@ -533,12 +533,21 @@ def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
     return heartbeat
 
 
-def event_emit(*, name: str, key: str, payload: dict) -> bool:
-    """Record a domain event in the outbox, once per key; True when it is new."""
+def event_emit(
+    *, name: str, key: str, payload: dict, object_type: str = "", object_ref: str = ""
+) -> bool:
+    """Record a domain event in the outbox, once per key, in the caller's transaction (it is
+    published only if that commits); True when it is new."""
     from governance.models import Event
 
     _, created = Event.objects.get_or_create(
-        key=key[:200], defaults={"name": name, "payload": payload}
+        key=key[:200],
+        defaults={
+            "name": name,
+            "payload": payload,
+            "object_type": object_type,
+            "object_ref": str(object_ref)[:255],
+        },
     )
     return created
 

@@ -6,7 +6,7 @@ localizable): {"name": {"|en_US": "Tee"}, "weight": {"|": {"amount": "1.2", "uni
 
 from django.db import models
 
-from governance.models import FastJSONField, TimestampedModel
+from governance.models import FastJSONField, TimestampedModel, WorkflowStateMixin
 from governance.validators import validate_code
 
 
@@ -185,7 +185,7 @@ class CatalogEntry(TimestampedModel):
         abstract = True
 
 
-class ProductModel(CatalogEntry):
+class ProductModel(WorkflowStateMixin, CatalogEntry):
     code = models.CharField(max_length=255, unique=True, validators=[validate_code])
     family_variant = models.ForeignKey(FamilyVariant, on_delete=models.PROTECT, related_name="+")
     parent = models.ForeignKey(
@@ -199,6 +199,11 @@ class ProductModel(CatalogEntry):
 
     class Meta:
         ordering = ["code"]
+        permissions = [
+            ("submit_productmodel", "Can submit a product model for review"),
+            ("approve_productmodel", "Can approve or reject a product model"),
+            ("retire_productmodel", "Can retire a product model"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "axis_key"],
@@ -211,7 +216,7 @@ class ProductModel(CatalogEntry):
         return self.code
 
 
-class Product(CatalogEntry):
+class Product(WorkflowStateMixin, CatalogEntry):
     sku = models.CharField(max_length=255)
     # The SKU as compared: trimmed and case-folded, so "ab-1" and "AB-1 " are the same product.
     sku_key = models.CharField(max_length=255, unique=True)
@@ -225,6 +230,11 @@ class Product(CatalogEntry):
 
     class Meta:
         ordering = ["sku_key"]
+        permissions = [
+            ("submit_product", "Can submit a product for review"),
+            ("approve_product", "Can approve or reject a product"),
+            ("retire_product", "Can retire a product"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "axis_key"],

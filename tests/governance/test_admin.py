@@ -18,7 +18,13 @@ def test_admin_adds_a_channel_through_the_service(admin_client):
     eur = CurrencyFactory(code="EUR")
     response = admin_client.post(
         "/admin/governance/channel/add/",
-        {"code": "ecommerce", "label": "Web", "locales": [en.pk], "currencies": [eur.pk]},
+        {
+            "code": "ecommerce",
+            "label": "Web",
+            "locales": [en.pk],
+            "currencies": [eur.pk],
+            "approval_min_completeness": 100,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     channel = Channel.objects.get(code="ecommerce")

@@ -45,9 +45,10 @@ class WorkflowState(models.TextChoices):
 
 
 class WorkflowStateMixin(models.Model):
-    """Where an object stands in the approval workflow (draft → in review → approved → retired).
-    The transitions, their guards and their log are governance's workflow services (issue #5);
-    until one moves an object, it is a draft."""
+    """Where an object's working copy stands in the approval workflow (draft → in review →
+    approved → retired). Only `governance.workflow` moves it; what channels see is the
+    `PublishedSnapshot` that approval writes, so editing an approved object (which makes it a
+    draft again) does not change what is published."""
 
     workflow_state = models.CharField(
         max_length=10, choices=WorkflowState.choices, default=WorkflowState.DRAFT, db_index=True
@@ -95,6 +96,10 @@ class Vocabulary(TimestampedModel):
 
     code = models.CharField(max_length=100, unique=True, validators=[validate_code])
     labels = models.JSONField(default=dict, blank=True)  # locale code -> label
+    is_governed = models.BooleanField(
+        default=False,
+        help_text="Adding, renaming, merging or deprecating terms goes through a change request.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -135,12 +140,20 @@ class Category(MP_Node, TimestampedModel):
 
     code = models.CharField(max_length=100, unique=True, validators=[validate_code])
     labels = models.JSONField(default=dict, blank=True)
+    is_governed = models.BooleanField(
+        default=False,
+        help_text="On a root: adding, renaming, moving or deleting its categories goes through "
+        "a change request.",
+    )
 
     node_order_by = ["code"]
 
     class Meta:
         ordering = ["path"]
         verbose_name_plural = "categories"
+        permissions = [
+            ("work_in_category", "Work on the products classified in this category subtree"),
+        ]
 
     def __str__(self):
         return self.code
@@ -160,6 +173,11 @@ class Channel(TimestampedModel):
         on_delete=models.PROTECT,
         related_name="channels",
         help_text="The root of the category tree this channel publishes.",
+    )
+    approval_min_completeness = models.PositiveSmallIntegerField(
+        default=100,
+        help_text="A product is approved only when at least this complete (percent) in each of "
+        "this channel's locales.",
     )
 
     class Meta:
@@ -185,6 +203,9 @@ class Event(models.Model):
 
     name = models.CharField(max_length=100, db_index=True)
     key = models.CharField(max_length=200, unique=True)
+    # The object the event tells of, by type and business identifier (sku, code, uuid).
+    object_type = models.CharField(max_length=50, blank=True, default="")
+    object_ref = models.CharField(max_length=255, blank=True, default="")
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -1,0 +1,60 @@
+"""Governance models, split by concept; import them from here."""
+
+from governance.models.access import (
+    ApiKey,
+    ApiKeyScope,
+    CategoryGroupObjectPermission,
+    CategoryUserObjectPermission,
+)
+from governance.models.audit import AppendOnly, AuditAction, AuditRecord
+from governance.models.change_requests import ChangeKind, ChangeRequest, ChangeRequestStatus
+from governance.models.quality import QualityFinding, QualityRun, QualityRunStatus, QualitySeverity
+from governance.models.reference import (
+    ActivatableCode,
+    Category,
+    Channel,
+    Currency,
+    Event,
+    FastJSONField,
+    Locale,
+    Term,
+    TimestampedModel,
+    Vocabulary,
+    WorkerHeartbeat,
+    WorkflowState,
+    WorkflowStateMixin,
+)
+from governance.models.workflow import Notification, PublishedSnapshot, WorkflowTransition
+
+__all__ = [
+    "ActivatableCode",
+    "ApiKey",
+    "ApiKeyScope",
+    "AppendOnly",
+    "AuditAction",
+    "AuditRecord",
+    "Category",
+    "CategoryGroupObjectPermission",
+    "CategoryUserObjectPermission",
+    "ChangeKind",
+    "ChangeRequest",
+    "ChangeRequestStatus",
+    "Channel",
+    "Currency",
+    "Event",
+    "FastJSONField",
+    "Locale",
+    "Notification",
+    "PublishedSnapshot",
+    "QualityFinding",
+    "QualityRun",
+    "QualityRunStatus",
+    "QualitySeverity",
+    "Term",
+    "TimestampedModel",
+    "Vocabulary",
+    "WorkerHeartbeat",
+    "WorkflowState",
+    "WorkflowStateMixin",
+    "WorkflowTransition",
+]
