@@ -61,7 +61,12 @@ def test_seed_demo_builds_the_demo_catalog_once(settings):
     assert 250 <= assets <= 350
     assert f"Demo media ready: {assets} assets ({assets} new)" in first
     assert f"Demo media ready: {assets} assets (0 new)" in second
-    assert "login: admin / tessera-admin" in second
+    assert "login: admin / tessera-admin  (superuser)" in second
+    editor = get_user_model().objects.get(username="editor")
+    assert editor.check_password("tessera-editor")
+    assert list(editor.groups.values_list("name", flat=True)) == ["Product Editor"]
+    assert editor.has_perm("pim.submit_product") and not editor.has_perm("pim.approve_product")
+    assert "login: viewer / tessera-viewer  (Viewer)" in second
     assert seed_media(scale=MEDIA_SCALE) == 0  # the media once, whoever calls
 
 

@@ -2,7 +2,7 @@
 
 Safe to run again: what exists is left as it is. The catalog itself is in linking/demo.py, the
 demo media (pictures, a video, a PDF named `SKU_role_position.ext`) in linking/demo_media.py;
-a later issue adds one user per role.
+one demo login per role (governance/roles.py).
 """
 
 import logging
@@ -10,10 +10,12 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from dam.models import Asset
+from governance import roles
 from governance import services as governance
 from governance.models import Channel, Currency, Locale
 from linking.demo import seed_catalog
@@ -34,6 +36,12 @@ CHANNELS = [
 # Demo logins, printed by `make run`. Never created outside DEBUG without --force.
 DEMO_USERS = [
     ("admin", "tessera-admin", {"is_staff": True, "is_superuser": True}),
+    ("owner", "tessera-owner", {"is_staff": True, "role": roles.PRODUCT_DATA_OWNER}),
+    ("editor", "tessera-editor", {"is_staff": True, "role": roles.PRODUCT_EDITOR}),
+    ("librarian", "tessera-librarian", {"is_staff": True, "role": roles.ASSET_LIBRARIAN}),
+    ("contributor", "tessera-contributor", {"is_staff": True, "role": roles.ASSET_CONTRIBUTOR}),
+    ("metadata", "tessera-metadata", {"is_staff": True, "role": roles.METADATA_MANAGER}),
+    ("viewer", "tessera-viewer", {"is_staff": True, "role": roles.VIEWER}),
 ]
 
 
@@ -76,8 +84,9 @@ class Command(BaseCommand):
                 "SKU_role_position.ext."
             )
         )
-        for username, password, _ in DEMO_USERS:
-            self.stdout.write(f"  login: {username} / {password}")
+        for username, password, flags in DEMO_USERS:
+            role = flags.get("role", "superuser")
+            self.stdout.write(f"  login: {username} / {password}  ({role})")
 
     @transaction.atomic
     def _seed(self, media_scale: float) -> tuple[int, int]:
@@ -95,7 +104,11 @@ class Command(BaseCommand):
         User = get_user_model()
         for username, password, flags in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
-                User.objects.create_user(username=username, password=password, **flags)
+                flags = dict(flags)
+                role = flags.pop("role", None)
+                user = User.objects.create_user(username=username, password=password, **flags)
+                if role:
+                    user.groups.add(Group.objects.get(name=role))
         return products, assets
 
 
