@@ -26,6 +26,10 @@ def api_root(request):
         "collections": "collection-list",
         "rendition-profiles": "rendition-profile-list",
         "upload-presets": "upload-preset-list",
+        "api-keys": "api-key-list",
+        "change-requests": "change-request-list",
+        "quality-checks": "quality-check-list",
+        "quality-runs": "quality-run-list",
     }
     links = {key: reverse(name, request=request) for key, name in names.items()}
     links["schema"] = reverse("api-schema", request=request)

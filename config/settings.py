@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from botocore.config import Config as BotoConfig
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django_guid.integrations import CeleryIntegration
 
@@ -198,6 +199,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "governance.tasks.worker_heartbeat", "schedule": 60.0},
     "rights-expiry-report": {"task": "dam.tasks.rights_expiry_report", "schedule": 24 * 3600.0},
+    # At night (server time), away from working hours: a run reads the whole catalog.
+    "quality-run-nightly": {
+        "task": "governance.tasks.quality_run_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------
@@ -215,6 +221,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users get no object permissions
+# Four-eyes: whoever submitted or last edited an item may not approve or reject it.
+TESSERA_FOUR_EYES = env.bool("TESSERA_FOUR_EYES", default=True)
+
+# --- email (reviewers are notified) -----------------------------------------------------------
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587; in DEBUG mails go to the console.
+EMAIL_URL_DEFAULT = "consolemail://" if DEBUG else "smtp://localhost:25"
+vars().update(env.email_url("EMAIL_URL", default=EMAIL_URL_DEFAULT))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tessera@localhost")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -241,7 +255,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "governance.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["governance.api.renderers.ORJSONRenderer"]
@@ -253,7 +270,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.problems.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "governance.throttling.PersonRateThrottle",
+        "governance.throttling.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("TESSERA_THROTTLE_ANON", default="60/min"),
@@ -261,6 +279,8 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Each API key's request budget (governance.throttling.ApiKeyRateThrottle).
+TESSERA_THROTTLE_KEY = env.str("TESSERA_THROTTLE_KEY", default="1200/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tessera API",
     "DESCRIPTION": "Product information and digital assets in one model. "
@@ -272,6 +292,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several serializers have an `action` field; the workflow's gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkflowActionEnum": "governance.workflow.ACTION_CHOICES",
+        "AuditActionEnum": "governance.models.AuditAction",
+        "ChangeKindEnum": "governance.models.ChangeKind",
+    },
 }
 
 # --- logging ----------------------------------------------------------------------------------

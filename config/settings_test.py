@@ -20,6 +20,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 WHITENOISE_USE_FINDERS = True  # serve static files without a collectstatic step
 WHITENOISE_AUTOREFRESH = True
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min"}  # noqa: F405
+TESSERA_THROTTLE_KEY = "100000/min"
 # Connections close after each request: live_server's request threads would otherwise keep
 # theirs open past the session, and the test database could not be dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

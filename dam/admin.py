@@ -6,9 +6,22 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from dam import presets, rendering, services
-from dam.models import Asset, AssetVersion, Collection, RenditionProfile, UploadPreset
+from dam.models import (
+    Asset,
+    AssetVersion,
+    Collection,
+    CollectionGroupObjectPermission,
+    CollectionUserObjectPermission,
+    RenditionProfile,
+    UploadPreset,
+)
+from dam.policies import asset_policy
+from dam.services_access import collection_grant, collection_revoke
 from dam.views import rendition_path
+from governance import workflow_admin
 from governance.admin import CodeFrozenAdmin, ServiceAdmin
+from governance.admin_access import GrantAdmin
+from governance.policies import PolicyAdminMixin
 
 TEXT_FIELDS = list(services.TEXT_LIMITS)
 
@@ -70,9 +83,11 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(ServiceAdmin):
-    list_display = ["preview", "code", "kind", "collection", "mime", "updated_at"]
-    list_filter = ["kind", "collection"]
+class AssetAdmin(PolicyAdminMixin, ServiceAdmin):
+    policy = asset_policy
+    list_display = ["preview", "code", "kind", "collection", "mime", "workflow_state", "updated_at"]
+    list_filter = ["workflow_state", "kind", "collection"]
+    actions = workflow_admin.ACTIONS
     search_fields = ["code", "search_text"]
     list_select_related = ["collection", "current_version"]
     inlines = [VersionInline]
@@ -92,6 +107,9 @@ class AssetAdmin(ServiceAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
+
+    def service_delete(self, obj):
+        services.asset_delete(asset=obj)
 
     def service_save(self, data, *, existing):
         if existing is None:
@@ -175,3 +193,23 @@ class RenditionProfileAdmin(CodeFrozenAdmin):
         return rendering.rendition_profile_save(
             code=data.get("code", getattr(existing, "code", "")), changes=changes, profile=existing
         )
+
+
+class CollectionGrantAdmin(GrantAdmin):
+    object_label = "collection"
+
+    def grant(self, obj, **grantee):
+        collection_grant(collection=obj, **grantee)
+
+    def revoke(self, obj, **grantee):
+        collection_revoke(collection=obj, **grantee)
+
+
+@admin.register(CollectionUserObjectPermission)
+class CollectionUserGrantAdmin(CollectionGrantAdmin):
+    grantee_field = "user"
+
+
+@admin.register(CollectionGroupObjectPermission)
+class CollectionGroupGrantAdmin(CollectionGrantAdmin):
+    grantee_field = "group"

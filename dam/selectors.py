@@ -1,5 +1,9 @@
 """Reads of the asset library, with related rows fetched up front."""
 
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import combinations
+
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -102,7 +106,13 @@ def version_list(asset: Asset) -> QuerySet[AssetVersion]:
     return asset.versions.select_related("uploaded_by").order_by("-number")
 
 
-def near_duplicates(asset: Asset, *, distance: int = 8) -> list[tuple[Asset, int]]:
+# Bits of a 64-bit perceptual hash two images may differ by and still look the same.
+NEAR_DUPLICATE_DISTANCE = 8
+
+
+def near_duplicates(
+    asset: Asset, *, distance: int = NEAR_DUPLICATE_DISTANCE
+) -> list[tuple[Asset, int]]:
     """Other assets whose current image is within `distance` bits of this one's perceptual hash."""
     from dam.metadata import hamming
 
@@ -117,3 +127,38 @@ def near_duplicates(asset: Asset, *, distance: int = 8) -> list[tuple[Asset, int
     )
     found = [(other, hamming(mine, other.current_version.phash)) for other in candidates.iterator()]
     return sorted(((a, d) for a, d in found if d <= distance), key=lambda pair: pair[1])
+
+
+def near_duplicate_pairs(
+    *, distance: int = NEAR_DUPLICATE_DISTANCE
+) -> Iterator[tuple[Asset, Asset, int]]:
+    """Each pair of assets whose current images are within `distance` bits of each other, once.
+
+    Two hashes within d bits agree exactly on at least one of d + 1 bands of their bits
+    (pigeonhole), so only assets sharing a band are compared, not every pair."""
+    from dam.metadata import hamming
+
+    assets = list(
+        Asset.objects.exclude(current_version__isnull=True)
+        .exclude(current_version__phash="")
+        .select_related("current_version")
+        .only("uuid", "code", "current_version__phash", "current_version__sha256")
+        .order_by("pk")
+    )
+    buckets = defaultdict(list)
+    for index, asset in enumerate(assets):
+        phash = asset.current_version.phash
+        bits, value = len(phash) * 4, int(phash, 16)
+        width = -(-bits // (distance + 1))
+        for band in range(0, bits, width):
+            buckets[(bits, band, (value >> band) & ((1 << width) - 1))].append(index)
+    paired = set()
+    for members in buckets.values():
+        for first, second in combinations(members, 2):
+            if (first, second) in paired:
+                continue
+            a, b = assets[first], assets[second]
+            apart = hamming(a.current_version.phash, b.current_version.phash)
+            if apart <= distance:
+                paired.add((first, second))
+                yield a, b, apart

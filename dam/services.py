@@ -16,6 +16,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from dam.audit import asset_state, right_state, version_state
 from dam.models import (
     Asset,
     AssetKind,
@@ -29,7 +30,18 @@ from dam.models import (
 )
 from dam.presets import file_problems, presets_for
 from dam.validators import Inspection, UploadRefused, inspect_upload
-from governance.models import Locale
+from governance import workflow
+from governance.audit import (
+    audit_change,
+    audit_delete,
+    audit_many,
+    audit_record,
+    current_user,
+    diff,
+    recording_as,
+    restorable_record,
+)
+from governance.models import AuditAction, Locale
 from governance.services import VersionConflict
 
 TEXT_LIMITS = {"title": 255, "alt_text": 500, "caption": 1000, "description": 10_000}
@@ -138,8 +150,21 @@ def assets_ingest(
                 search_text=filename,
             )
             version = _version_create(asset, inspection, key, filename, actor, comment="")
+            _audit_version(asset, version, before=None)
         results.append(Ingested(asset, version, created=True, duplicate=False))
     return results
+
+
+def _audit_version(asset: Asset, version: AssetVersion, *, before: dict | None) -> None:
+    """A new version's record, and its asset's: created (`before` None) or a new current file."""
+    after = asset_state(asset)
+    action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+    audit_many(
+        [
+            (asset, action, diff(before, after), after),
+            (version, AuditAction.CREATE, diff(None, version_state(version)), None),
+        ]
+    )
 
 
 def _version_create(asset, inspection, key, filename, actor, comment, restored_from=None):
@@ -158,7 +183,9 @@ def _version_create(asset, inspection, key, filename, actor, comment, restored_f
     )
     asset.current_version = version
     asset.version += 1 if number > 1 else 0
-    asset.save(update_fields=["current_version", "version", "updated_at"])
+    # A new file on an approved asset is a new draft; channels keep the approved version.
+    asset.workflow_state = workflow.after_edit(asset.workflow_state)
+    asset.save(update_fields=["current_version", "version", "workflow_state", "updated_at"])
     _enqueue_media_work(version)
     return version
 
@@ -196,7 +223,10 @@ def version_add(
         )
     key = original_key(inspection)
     _store(file, key)
-    return _version_create(asset, inspection, key, safe_filename(name), actor, comment)
+    before = asset_state(asset)
+    version = _version_create(asset, inspection, key, safe_filename(name), actor, comment)
+    _audit_version(asset, version, before=before)
+    return version
 
 
 @transaction.atomic
@@ -213,6 +243,7 @@ def version_restore(*, asset: Asset, number: int, actor=None, comment: str = "")
             {"number": ValidationError("That version is current already.", code="already_current")}
         )
     inspection = Inspection(old.mime, asset.kind, old.file.rsplit(".", 1)[-1], old.sha256, old.size)
+    before = asset_state(asset)
     version = _version_create(
         asset,
         inspection,
@@ -228,6 +259,7 @@ def version_restore(*, asset: Asset, number: int, actor=None, comment: str = "")
         old.metadata_status,
     )
     version.save(update_fields=["metadata", "phash", "metadata_status"])
+    _audit_version(asset, version, before=before)
     return version
 
 
@@ -264,6 +296,7 @@ def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = 
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     if expected_version is not None and asset.version != expected_version:
         raise VersionConflict(asset.version)
+    before = asset_state(asset)
     errors: dict = {}
     for name in sorted(
         set(changes)
@@ -318,9 +351,43 @@ def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = 
             ignore_conflicts=True,
         )
     asset.version += 1
+    asset.workflow_state = workflow.after_edit(asset.workflow_state)
     asset.search_text = search_text(asset)
     asset.save()
+    after = asset_state(asset)
+    audit_record(obj=asset, action=AuditAction.UPDATE, changes=diff(before, after), state=after)
     return asset
+
+
+@transaction.atomic
+def asset_restore(*, asset: Asset, record_id: int) -> Asset:
+    """Return an asset's descriptive metadata to the state an audit record of it holds, and
+    its file to that record's current version (as a new version); audited as a restore."""
+    record = restorable_record(asset, record_id)
+    state, current = record.state, asset_state(Asset.objects.get(pk=asset.pk))
+    changes = {
+        name: state.get(name) for name in ("credit", "focal_point_x", "focal_point_y", "tags")
+    }
+    changes["collection"] = state.get("collection")
+    for field in TEXT_LIMITS:  # texts merge per locale: erase the locales the state lacks
+        texts = state.get(field) or {}
+        changes[field] = {**dict.fromkeys(set(current[field]) - set(texts)), **texts}
+    number = state.get("current_version")
+    with recording_as(action=AuditAction.RESTORE, note={"restored_record": [None, record.pk]}):
+        asset = asset_update(asset=asset, changes=changes)
+        if number is not None and number != current["current_version"]:
+            version_restore(asset=asset, number=number, actor=current_user())
+            asset.refresh_from_db()
+    return asset
+
+
+@transaction.atomic
+def asset_delete(*, asset: Asset) -> None:
+    """Delete an asset with its versions, tags and rights; audited with its last state."""
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    before = asset_state(asset)
+    audit_record(obj=asset, action=AuditAction.DELETE, changes=diff(before, None), state=before)
+    asset.delete()
 
 
 def search_text(asset: Asset) -> str:
@@ -445,6 +512,7 @@ def usage_right_save(*, asset: Asset, changes: dict, right: UsageRight | None = 
     """Create or change a usage right of an asset; every problem is reported at once."""
     from governance.models import Channel
 
+    before = right_state(right) if right else None
     right = right or UsageRight(asset=asset)
     changes, errors = dict(changes), {}
     channels = changes.pop("channels", None)
@@ -517,7 +585,15 @@ def usage_right_save(*, asset: Asset, changes: dict, right: UsageRight | None = 
     right.save()
     if channel_rows is not None:
         right.channels.set(channel_rows)
+    audit_change(obj=right, before=before, after=right_state(right))
     return right
+
+
+@transaction.atomic
+def usage_right_delete(*, right: UsageRight) -> None:
+    """Remove a usage right of an asset; audited."""
+    audit_delete(obj=right, before=right_state(right))
+    right.delete()
 
 
 @dataclass(frozen=True)

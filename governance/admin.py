@@ -10,6 +10,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from governance import services
+from governance.admin_audit import AuditHistoryMixin  # also registers the audit record admin
 from governance.models import (
     Category,
     Channel,
@@ -55,7 +56,7 @@ def dry_run(action) -> ValidationError | None:
         return exc
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Saves call `service_save`; the form first runs it in a rolled-back transaction so the
     service's own errors show inline on the form instead of failing the save. Deletes call
     `service_delete`, and the confirmation page lists what it would refuse as protected."""
@@ -213,6 +214,13 @@ class ServiceInline(admin.TabularInline):
         return self.model.objects.get(pk=form.instance.pk)
 
 
+def governed_readonly(request, readonly) -> list:
+    """Only a Metadata Manager switches `is_governed`; for anyone else it is read-only."""
+    if request.user.has_perm("governance.approve_changerequest"):
+        return list(readonly)
+    return [*readonly, "is_governed"]
+
+
 class CodeFrozenAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []  # codes are identifiers: they never change
@@ -236,7 +244,7 @@ class CodeEntryAdmin(CodeFrozenAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(CodeFrozenAdmin):
-    list_display = ["code", "label", "category_tree", "updated_at"]
+    list_display = ["code", "label", "category_tree", "approval_min_completeness", "updated_at"]
     list_select_related = ["category_tree"]
     search_fields = ["code", "label"]
     filter_horizontal = ["locales", "currencies"]
@@ -246,14 +254,22 @@ class ChannelAdmin(CodeFrozenAdmin):
             kwargs["queryset"] = Category.objects.filter(depth=1)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "approval_min_completeness":
+            field.required = False  # left empty: 100 for a new channel, unchanged otherwise
+        return field
+
     def service_save(self, data, *, existing):
         locales = [locale.code for locale in data["locales"]]
         currencies = [currency.code for currency in data["currencies"]]
         tree = data["category_tree"].code if data.get("category_tree") else None
+        minimum = data.get("approval_min_completeness")
+        minimum = {} if minimum is None else {"approval_min_completeness": minimum}
         if existing:
             return services.channel_update(
                 channel=existing,
-                changes={"label": data["label"]},
+                changes={"label": data["label"], **minimum},
                 locales=locales,
                 currencies=currencies,
                 category_tree=tree,
@@ -264,6 +280,7 @@ class ChannelAdmin(CodeFrozenAdmin):
             locales=locales,
             currencies=currencies,
             category_tree=tree,
+            **minimum,
         )
 
     def service_delete(self, obj):
@@ -296,22 +313,29 @@ class TermInline(ServiceInline):
     def dry_run_parent(self, formset):
         vocabulary = formset.instance
         try:
-            return services.vocabulary_create(code=vocabulary.code, labels=vocabulary.labels)
+            return services.vocabulary_create(
+                code=vocabulary.code, labels=vocabulary.labels, is_governed=vocabulary.is_governed
+            )
         except ValidationError:
             return None
 
 
 @admin.register(Vocabulary)
 class VocabularyAdmin(CodeFrozenAdmin):
-    list_display = ["code", "labels", "updated_at"]
+    list_display = ["code", "labels", "is_governed", "updated_at"]
+    list_filter = ["is_governed"]
     search_fields = ["code"]
     inlines = [TermInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        return governed_readonly(request, super().get_readonly_fields(request, obj))
+
     def service_save(self, data, *, existing):
+        governed = {"is_governed": data["is_governed"]} if "is_governed" in data else {}
         if existing:
-            changes = {"labels": labels_patch(existing.labels, data["labels"])}
+            changes = {"labels": labels_patch(existing.labels, data["labels"]), **governed}
             return services.vocabulary_update(vocabulary=existing, changes=changes)
-        return services.vocabulary_create(code=data["code"], labels=data["labels"])
+        return services.vocabulary_create(code=data["code"], labels=data["labels"], **governed)
 
     def service_delete(self, obj):
         services.vocabulary_delete(vocabulary=obj)
@@ -330,8 +354,11 @@ class CategoryAdmin(TreeAdmin, CodeFrozenAdmin):
     new parent, which is all `category_update` needs; no write goes through treebeard's form."""
 
     form = movenodeform_factory(Category)
-    list_display = ["code", "labels", "updated_at"]
+    list_display = ["code", "labels", "is_governed", "updated_at"]
     search_fields = ["code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return governed_readonly(request, super().get_readonly_fields(request, obj))
 
     @staticmethod
     def _parent_code(position: str, reference: Category | None) -> str | None:
@@ -344,10 +371,15 @@ class CategoryAdmin(TreeAdmin, CodeFrozenAdmin):
 
     def service_save(self, data, *, existing):
         parent = self._parent_code(data["treebeard_position"], data.get("treebeard_ref_node"))
+        governed = data.get("is_governed", existing.is_governed if existing else False)
         if existing:
             changes = {"labels": labels_patch(existing.labels, data["labels"])}
+            if governed != existing.is_governed:  # only a root takes it: the service says so
+                changes["is_governed"] = governed
             return services.category_update(category=existing, changes=changes, parent=parent)
-        return services.category_create(code=data["code"], parent=parent, labels=data["labels"])
+        return services.category_create(
+            code=data["code"], parent=parent, labels=data["labels"], is_governed=governed
+        )
 
     def service_delete(self, obj):
         services.category_delete(category=obj)
@@ -386,3 +418,9 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Admin pages kept in their own modules (grants, quality) register themselves on import.
+from governance import admin_access, admin_quality  # noqa: E402, F401
+from governance.admin_api_keys import ApiKeyAdmin  # noqa: E402, F401  (registers itself)
+from governance.admin_change_requests import ChangeRequestAdmin  # noqa: E402, F401  (registers itself)

@@ -3,7 +3,15 @@
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from governance.models import Category, Channel, Currency, Locale, Term, Vocabulary
+from governance.models import (
+    Category,
+    ChangeRequest,
+    Channel,
+    Currency,
+    Locale,
+    Term,
+    Vocabulary,
+)
 
 
 def locale_list(*, active_only: bool = False) -> QuerySet[Locale]:
@@ -79,3 +87,10 @@ def category_subtree_paths(*, codes: list[str]) -> list[str]:
     """Paths of the named categories; a row is in the subtree of one iff its path startswith it.
     Unknown codes are left out. Paths change when a tree is edited: use them at once."""
     return list(Category.objects.filter(code__in=codes).values_list("path", flat=True))
+
+
+def change_request_list() -> QuerySet[ChangeRequest]:
+    """Change requests with their vocabulary or tree and the people who filed and decided them."""
+    return ChangeRequest.objects.select_related(
+        "vocabulary", "category_tree", "requested_by", "decided_by"
+    )

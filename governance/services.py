@@ -8,6 +8,17 @@ from django.db import models, transaction
 from django.utils import timezone
 from treebeard.exceptions import PathOverflow
 
+from governance.audit import (
+    CHANNEL_FIELDS,
+    CODE_ENTRY_FIELDS,
+    TERM_FIELDS,
+    VOCABULARY_FIELDS,
+    audit_change,
+    audit_delete,
+    category_state,
+    model_state,
+)
+from governance.governed import tree_guard, vocabulary_guard
 from governance.models import (
     ActivatableCode,
     Category,
@@ -165,17 +176,20 @@ def _codes_to_rows(model, codes, field: str, *, require_active: bool):
 def code_entry_create(
     *, model: type[ActivatableCode], code: str, label: str = "", is_active: bool = True
 ) -> ActivatableCode:
-    """Create a locale or a currency."""
+    """Create a locale or a currency; audited."""
     entry = model(code=code.strip(), label=label, is_active=is_active)
     full_clean_and_save(entry)
+    audit_change(obj=entry, before=None, after=model_state(entry, CODE_ENTRY_FIELDS))
     return entry
 
 
 @transaction.atomic
 def code_entry_update(*, entry: ActivatableCode, changes: dict) -> ActivatableCode:
     """Change a locale's or currency's label or activation; codes are identifiers, never changed."""
+    before = model_state(entry, CODE_ENTRY_FIELDS)
     apply_changes(entry, changes, editable={"label", "is_active"})
     full_clean_and_save(entry)
+    audit_change(obj=entry, before=before, after=model_state(entry, CODE_ENTRY_FIELDS))
     return entry
 
 
@@ -219,8 +233,13 @@ def _channel_save(channel: Channel, *, locales, currencies, category_tree=...) -
         if error:
             errors["category_tree"] = [error]
         channel.category_tree = root
+    minimum = channel.approval_min_completeness
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or not 0 <= minimum <= 100:
+        errors["approval_min_completeness"] = [
+            ValidationError("A percentage: a whole number from 0 to 100.", code="invalid")
+        ]
     try:
-        channel.full_clean()
+        channel.full_clean(exclude=["approval_min_completeness"])
     except ValidationError as exc:
         errors = {**exc.error_dict, **errors}
     if errors:  # every problem at once, so the caller fixes them in one go
@@ -239,13 +258,19 @@ def channel_create(
     locales: list[str],
     currencies: list[str] = (),
     category_tree: str | None = None,
+    approval_min_completeness: int = 100,
 ) -> Channel:
     """Create a channel publishing the given locales, currencies and category tree (a root's
-    code)."""
-    channel = Channel(code=code.strip(), label=label)
-    return _channel_save(
+    code); products are approved for it only when at least `approval_min_completeness`
+    percent complete in each of its locales."""
+    channel = Channel(
+        code=code.strip(), label=label, approval_min_completeness=approval_min_completeness
+    )
+    _channel_save(
         channel, locales=locales, currencies=list(currencies), category_tree=category_tree
     )
+    audit_change(obj=channel, before=None, after=model_state(channel, CHANNEL_FIELDS))
+    return channel
 
 
 @transaction.atomic
@@ -257,17 +282,19 @@ def channel_update(
     currencies: list[str] | None = None,
     category_tree: str | EllipsisType | None = ...,
 ) -> Channel:
-    """Change a channel's label, locales, currencies or category tree (a root's code, None for
-    none; not given keeps it); lists replace what was there."""
-    apply_changes(channel, changes, editable={"label"})
-    return _channel_save(
-        channel, locales=locales, currencies=currencies, category_tree=category_tree
-    )
+    """Change a channel's label, approval minimum, locales, currencies or category tree (a
+    root's code, None for none; not given keeps it); lists replace what was there."""
+    before = model_state(channel, CHANNEL_FIELDS)
+    apply_changes(channel, changes, editable={"label", "approval_min_completeness"})
+    _channel_save(channel, locales=locales, currencies=currencies, category_tree=category_tree)
+    audit_change(obj=channel, before=before, after=model_state(channel, CHANNEL_FIELDS))
+    return channel
 
 
 @transaction.atomic
 def channel_delete(*, channel: Channel) -> None:
-    """Delete a channel."""
+    """Delete a channel; audited."""
+    audit_delete(obj=channel, before=model_state(channel, CHANNEL_FIELDS))
     channel.delete()
 
 
@@ -277,23 +304,28 @@ def _vocabulary_touch(pk: int) -> None:
 
 
 @transaction.atomic
-def vocabulary_create(*, code: str, labels: dict | None = None) -> Vocabulary:
-    """Create a controlled vocabulary (an empty list of terms)."""
-    vocabulary, errors = Vocabulary(code=code.strip()), {}
+def vocabulary_create(
+    *, code: str, labels: dict | None = None, is_governed: bool = False
+) -> Vocabulary:
+    """Create a controlled vocabulary (an empty list of terms), governed or not."""
+    vocabulary, errors = Vocabulary(code=code.strip(), is_governed=is_governed), {}
     try:
         vocabulary.labels = labels_validate(labels)
     except ValidationError as exc:
         _merge_errors(errors, exc)
     _clean_and_save(vocabulary, errors)
+    audit_change(obj=vocabulary, before=None, after=model_state(vocabulary, VOCABULARY_FIELDS))
     return vocabulary
 
 
 @transaction.atomic
 def vocabulary_update(*, vocabulary: Vocabulary, changes: dict) -> Vocabulary:
-    """Change a vocabulary's labels (merged per locale; None erases a locale); the code never
-    changes."""
-    errors = _apply_with_labels(vocabulary, changes, editable={"labels"})
+    """Change a vocabulary's labels (merged per locale; None erases a locale) or whether it is
+    governed; the code never changes."""
+    before = model_state(vocabulary, VOCABULARY_FIELDS)
+    errors = _apply_with_labels(vocabulary, changes, editable={"labels", "is_governed"})
     _clean_and_save(vocabulary, errors)
+    audit_change(obj=vocabulary, before=before, after=model_state(vocabulary, VOCABULARY_FIELDS))
     return vocabulary
 
 
@@ -311,6 +343,7 @@ def vocabulary_delete(*, vocabulary: Vocabulary) -> None:
                 )
             }
         )
+    audit_delete(obj=vocabulary, before=model_state(vocabulary, VOCABULARY_FIELDS))
     _delete_or_refuse(vocabulary)
 
 
@@ -323,7 +356,9 @@ def term_create(
     sort_order: int = 0,
     is_deprecated: bool = False,
 ) -> Term:
-    """Add a term to a vocabulary; its code is unique within the vocabulary."""
+    """Add a term to a vocabulary; its code is unique within the vocabulary. A governed
+    vocabulary refuses (`governed`): terms are added there by an approved change request."""
+    vocabulary_guard(vocabulary.pk)
     term = Term(
         vocabulary=vocabulary, code=code.strip(), sort_order=sort_order, is_deprecated=is_deprecated
     )
@@ -343,6 +378,7 @@ def term_create(
     # The (vocabulary, code) constraint was just checked with an error keyed by field.
     _clean_and_save(term, errors, validate_constraints=False)
     _vocabulary_touch(vocabulary.pk)
+    audit_change(obj=term, before=None, after=model_state(term, TERM_FIELDS))
     return term
 
 
@@ -350,9 +386,14 @@ def term_create(
 def term_update(*, term: Term, changes: dict) -> Term:
     """Change a term's labels (merged per locale), sort order or deprecation; a deprecated term
     stays valid where it is used but cannot be newly chosen."""
+    before = model_state(term, TERM_FIELDS)
+    governed_state = (term.labels, term.is_deprecated)  # sort order is presentation, not governed
     errors = _apply_with_labels(term, changes, editable={"labels", "sort_order", "is_deprecated"})
+    if (term.labels, term.is_deprecated) != governed_state:
+        vocabulary_guard(term.vocabulary_id)
     _clean_and_save(term, errors, validate_constraints=False)
     _vocabulary_touch(term.vocabulary_id)
+    audit_change(obj=term, before=before, after=model_state(term, TERM_FIELDS))
     return term
 
 
@@ -360,6 +401,8 @@ def term_update(*, term: Term, changes: dict) -> Term:
 def term_delete(*, term: Term) -> None:
     """Delete a term. Values holding its code are not this app's to see: deprecate a term in
     use instead (a consumer may veto the delete from a pre_delete receiver)."""
+    vocabulary_guard(term.vocabulary_id)
+    audit_delete(obj=term, before=model_state(term, TERM_FIELDS))
     _delete_or_refuse(term)
     _vocabulary_touch(term.vocabulary_id)
 
@@ -400,6 +443,10 @@ def _unknown(field: str, code: str) -> dict:
     }
 
 
+def _not_a_tree() -> ValidationError:
+    return ValidationError("Only a category tree (a root) is governed.", code="not_a_tree")
+
+
 def _too_deep() -> ValidationError:
     return ValidationError(
         {"parent": ValidationError("The category tree is too deep here.", code="too_deep")}
@@ -408,11 +455,14 @@ def _too_deep() -> ValidationError:
 
 @transaction.atomic
 def category_create(
-    *, code: str, parent: str | None = None, labels: dict | None = None
+    *, code: str, parent: str | None = None, labels: dict | None = None, is_governed: bool = False
 ) -> Category:
-    """Create a category under `parent` (a code), or a new tree when parent is None."""
+    """Create a category under `parent` (a code), or a new tree when parent is None (governed
+    or not). A governed tree refuses (`governed`): it grows by approved change requests."""
     _trees_lock()
-    category, errors = Category(code=code.strip()), {}
+    category, errors = Category(code=code.strip(), is_governed=is_governed), {}
+    if is_governed and parent is not None:
+        errors["is_governed"] = [_not_a_tree()]
     try:
         category.labels = labels_validate(labels)
     except ValidationError as exc:
@@ -420,6 +470,8 @@ def category_create(
     parent_node = Category.objects.filter(code=parent).first() if parent is not None else None
     if parent is not None and parent_node is None:
         errors.update(_unknown("parent", parent))
+    if parent_node is not None:
+        tree_guard(parent_node.path)
     try:
         category.full_clean(exclude=TREE_FIELDS)
     except ValidationError as exc:
@@ -428,11 +480,14 @@ def category_create(
         raise ValidationError(errors)
     try:
         if parent_node is None:
-            return Category.objects.add_root(instance=category)
-        Category.objects.add_child(parent_node, instance=category)
+            category = Category.objects.add_root(instance=category)
+        else:
+            Category.objects.add_child(parent_node, instance=category)
     except PathOverflow as exc:
         raise _too_deep() from exc
-    _categories_touch(parent_node.pk)
+    if parent_node is not None:
+        _categories_touch(parent_node.pk)
+    audit_change(obj=category, before=None, after=category_state(category))
     return category
 
 
@@ -458,11 +513,17 @@ def _category_move_errors(category: Category, parent: Category | None) -> dict:
 def category_update(
     *, category: Category, changes: dict, parent: str | EllipsisType | None = ...
 ) -> Category:
-    """Change a category's labels (merged per locale); `parent` given moves the category and
-    its subtree under that code (None: make it a tree of its own). The code never changes."""
+    """Change a category's labels (merged per locale) or, on a root, whether its tree is
+    governed; `parent` given moves the category and its subtree under that code (None: make it
+    a tree of its own). The code never changes. In a governed tree only an approved change
+    request changes labels, and nothing moves (`governed`)."""
     _trees_lock()
     _category_refresh(category)
-    errors = _apply_with_labels(category, changes, editable={"labels"})
+    before = category_state(category)
+    labels = category.labels
+    errors = _apply_with_labels(category, changes, editable={"labels", "is_governed"})
+    if "is_governed" in changes and not category.is_root():
+        errors["is_governed"] = [_not_a_tree()]
     move_to = ...
     if parent is not ...:
         target = Category.objects.filter(code=parent).first() if parent is not None else None
@@ -471,13 +532,15 @@ def category_update(
         elif (target.path if target else "") != _parent_path(category):
             errors.update(_category_move_errors(category, target))
             move_to = target
+    if category.labels != labels or move_to is not ...:
+        tree_guard(category.path, move_to.path if move_to not in (None, ...) else "")
     try:
         category.full_clean(exclude=TREE_FIELDS)
     except ValidationError as exc:
         _merge_errors(errors, exc)
     if errors:
         raise ValidationError(errors)
-    category.save(update_fields=["labels", "updated_at"])
+    category.save(update_fields=["labels", "is_governed", "updated_at"])
     if move_to is not ...:
         old_parent = _parent_pk(category)
         try:
@@ -490,15 +553,17 @@ def category_update(
             raise _too_deep() from exc
         _category_refresh(category)
         _categories_touch(old_parent, move_to and move_to.pk, subtree=category.path)
+    audit_change(obj=category, before=before, after=category_state(category))
     return category
 
 
 @transaction.atomic
 def category_delete(*, category: Category) -> None:
-    """Delete a leaf category; one with children (`has_children`) or a tree a channel
-    publishes (`tree_in_use`) is refused."""
+    """Delete a leaf category; one with children (`has_children`), a tree a channel publishes
+    (`tree_in_use`) or one in a governed tree (`governed`) is refused."""
     _trees_lock()
     _category_refresh(category)
+    tree_guard(category.path)
     if category.numchild:
         raise ValidationError(
             {
@@ -521,6 +586,7 @@ def category_delete(*, category: Category) -> None:
             }
         )
     parent = _parent_pk(category)
+    audit_delete(obj=category, before=category_state(category))
     _delete_or_refuse(category)
     _categories_touch(parent)
 

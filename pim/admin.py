@@ -13,13 +13,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Exists, Min, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from governance import workflow_admin
 from governance.admin import CodeFrozenAdmin
+from governance.admin_audit import AuditHistoryMixin
 from governance.models import Channel
+from governance.policies import PolicyAdminMixin
 from governance.services import labels_validate
 from pim import selectors
 from pim.forms import (
@@ -40,8 +44,11 @@ from pim.models import (
     Product,
     ProductModel,
 )
+from pim.policies import product_model_policy, product_policy
 from pim.services import catalog as catalog_services
 from pim.services.completeness import effective_values
+from pim.services.product_models import product_model_delete
+from pim.services.products import product_delete
 from pim.values import inherit, split_key
 
 
@@ -88,6 +95,9 @@ class CatalogServiceAdmin(CodeFrozenAdmin):
 
     def error_field(self, key: str) -> str:
         return key
+
+    def service_delete(self, obj):
+        catalog_services.catalog_entry_delete(instance=obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = super().get_form(request, obj, change=change, **kwargs)
@@ -395,7 +405,7 @@ def datum_text(data) -> str:
     return str(data)
 
 
-class CatalogEntryAdmin(admin.ModelAdmin):
+class CatalogEntryAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """The values form generated from the entry's family (pim.forms): validated by the service
     in a rolled-back transaction, saved by it for real. Adding takes two steps: the first asks
     what the entry is (which decides its fields), the second its values."""
@@ -486,6 +496,17 @@ class CatalogEntryAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass  # categories were written by the service, with the values
 
+    def service_delete(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.service_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.service_delete(obj)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -520,7 +541,8 @@ class CompletenessFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(CatalogEntryAdmin):
+class ProductAdmin(PolicyAdminMixin, CatalogEntryAdmin):
+    policy = product_policy
     start_form_class = ProductStartForm
     has_completeness = True
     list_display = [
@@ -530,8 +552,10 @@ class ProductAdmin(CatalogEntryAdmin):
         "is_enabled",
         "updated_at",
         "completeness_summary",
+        "workflow_state",
     ]
-    list_filter = ["is_enabled", "family", CompletenessFilter]
+    list_filter = ["workflow_state", "is_enabled", "family", CompletenessFilter]
+    actions = workflow_admin.ACTIONS
     search_fields = ["sku"]
     readonly_fields = ["sku", "family", "parent", "completeness_detail"]
 
@@ -542,11 +566,15 @@ class ProductAdmin(CatalogEntryAdmin):
             .prefetch_related(Prefetch("completeness", queryset=completeness))
             .annotate(lowest_completeness=Min("completeness__ratio"))
         )
+        queryset = product_policy.visible(request.user, queryset)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
     def shown_values(self, obj):
         return effective_values(obj)
+
+    def service_delete(self, obj):
+        product_delete(product=obj)
 
     def main_fields(self, obj):
         return ["sku", "family", "parent", "is_enabled", "categories", "seen_version"]
@@ -595,20 +623,25 @@ class ProductAdmin(CatalogEntryAdmin):
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(CatalogEntryAdmin):
+class ProductModelAdmin(PolicyAdminMixin, CatalogEntryAdmin):
+    policy = product_model_policy
     start_form_class = ProductModelStartForm
-    list_display = ["code", "family_variant", "parent", "updated_at"]
-    list_filter = ["family_variant"]
+    list_display = ["code", "family_variant", "parent", "workflow_state", "updated_at"]
+    list_filter = ["workflow_state", "family_variant"]
+    actions = workflow_admin.ACTIONS
     search_fields = ["code"]
     readonly_fields = ["code", "family_variant", "parent"]
 
     def get_queryset(self, request):
-        queryset = selectors.product_model_list()
+        queryset = product_model_policy.visible(request.user, selectors.product_model_list())
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
     def shown_values(self, obj):
         return inherit(obj.parent.values, obj.values) if obj.parent_id else obj.values
+
+    def service_delete(self, obj):
+        product_model_delete(product_model=obj)
 
     def main_fields(self, obj):
         return ["code", "family_variant", "parent", "categories", "seen_version"]

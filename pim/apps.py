@@ -6,6 +6,9 @@ class PimConfig(AppConfig):
     verbose_name = "Product information"
 
     def ready(self):
-        from pim import signals
+        from pim import receivers, signals, workflow
 
+        receivers.connect()
         signals.connect()
+        workflow.register()
+        from pim import quality  # noqa: F401  (registers the pim quality checks)

@@ -23,6 +23,7 @@ from dam.api.serializers import (
     VersionSerializer,
 )
 from dam.models import Asset, Collection, RenditionProfile, UploadPreset
+from dam.policies import asset_policy, granted_collection_ids
 from dam.views import rendition_path
 from governance.api.pagination import IdCursorPagination
 from governance.api.views import (
@@ -31,6 +32,7 @@ from governance.api.views import (
     if_match,
     json_object,
 )
+from governance.audit import current_user
 from governance.services import VersionConflict
 
 
@@ -80,10 +82,19 @@ class AssetViewSet(viewsets.GenericViewSet):
     parser_classes = [MultiPartParser, JSONParser]
     lookup_field = "uuid"
 
+    def get_queryset(self):
+        # Only what the user may see: an asset outside their collections answers 404.
+        return asset_policy.visible(self.request.user, selectors.asset_list())
+
     def get_object(self):
-        asset = get_object_or_404(selectors.asset_list(), uuid=self.kwargs["uuid"])
+        asset = get_object_or_404(self.get_queryset(), uuid=self.kwargs["uuid"])
         self.check_object_permissions(self.request, asset)
         return asset
+
+    def require(self, asset, action: str) -> None:
+        """403 unless the policy lets the user do `action` to this (visible) asset."""
+        if not asset_policy.allows(self.request.user, action, asset):
+            raise exceptions.PermissionDenied()
 
     def _present(self, asset, status_code=200):
         asset = selectors.asset_list().get(pk=asset.pk)
@@ -94,7 +105,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         return response
 
     def list(self, request):
-        queryset = selectors.asset_filter(selectors.asset_list(), request.query_params)
+        queryset = selectors.asset_filter(self.get_queryset(), request.query_params)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(
             AssetSerializer(page, many=True, context={"request": request}).data
@@ -123,13 +134,14 @@ class AssetViewSet(viewsets.GenericViewSet):
         collection = None
         if request.data.get("collection"):
             collection = Collection.objects.filter(code=request.data["collection"]).first()
-            if collection is None:
+            scope = granted_collection_ids(request.user)
+            if collection is None or (scope is not None and collection.pk not in scope):
                 raise ValidationError(
                     {"collection": ValidationError("There is no such collection.", code="unknown")}
                 )
         try:
             results = services.assets_ingest(
-                uploads=[(f.name, f) for f in files], actor=request.user, collection=collection
+                uploads=[(f.name, f) for f in files], actor=current_user(), collection=collection
             )
         except services.UploadsRefused as exc:
             raise UploadRefused(exc) from None
@@ -151,6 +163,7 @@ class AssetViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request, uuid):
         asset = self.get_object()
+        self.require(asset, "change")
         if_match(request, etag(asset))
         try:
             asset = services.asset_update(
@@ -163,7 +176,9 @@ class AssetViewSet(viewsets.GenericViewSet):
         return self._present(asset)
 
     def destroy(self, request, uuid):
-        self.get_object().delete()
+        asset = self.get_object()
+        self.require(asset, "delete")
+        services.asset_delete(asset=asset)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
@@ -171,8 +186,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         """GET lists the versions, newest first; POST uploads a new current version."""
         asset = self.get_object()
         if request.method == "POST":
-            if not request.user.has_perm("dam.change_asset"):
-                raise exceptions.PermissionDenied()
+            self.require(asset, "change")
             file = request.FILES.get("file")
             if file is None:
                 raise ValidationError(
@@ -183,7 +197,7 @@ class AssetViewSet(viewsets.GenericViewSet):
                     asset=asset,
                     name=file.name,
                     file=file,
-                    actor=request.user,
+                    actor=current_user(),
                     comment=request.data.get("comment", ""),
                 )
             except services.UploadsRefused as exc:
@@ -200,9 +214,8 @@ class AssetViewSet(viewsets.GenericViewSet):
     def restore(self, request, uuid, number):
         """Make an earlier version current again (as a new version)."""
         asset = self.get_object()
-        if not request.user.has_perm("dam.change_asset"):
-            raise exceptions.PermissionDenied()
-        services.version_restore(asset=asset, number=int(number), actor=request.user)
+        self.require(asset, "change")
+        services.version_restore(asset=asset, number=int(number), actor=current_user())
         return self._present(asset, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser])
@@ -210,8 +223,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         """GET lists the asset's usage rights; POST adds one."""
         asset = self.get_object()
         if request.method == "POST":
-            if not request.user.has_perm("dam.change_asset"):
-                raise exceptions.PermissionDenied()
+            self.require(asset, "change")
             right = services.usage_right_save(asset=asset, changes=json_object(request.data))
             return Response(UsageRightSerializer(right).data, status=status.HTTP_201_CREATED)
         return Response(
@@ -230,11 +242,10 @@ class AssetViewSet(viewsets.GenericViewSet):
     def right(self, request, uuid, right_id):
         """PATCH changes a usage right; DELETE removes it."""
         asset = self.get_object()
-        if not request.user.has_perm("dam.change_asset"):
-            raise exceptions.PermissionDenied()
+        self.require(asset, "change")
         right = get_object_or_404(asset.rights, pk=right_id)
         if request.method == "DELETE":
-            right.delete()
+            services.usage_right_delete(right=right)
             return Response(status=status.HTTP_204_NO_CONTENT)
         right = services.usage_right_save(
             asset=asset, right=right, changes=json_object(request.data)
@@ -272,8 +283,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         if version is None:
             return Response([])
         if request.method == "POST":
-            if not request.user.has_perm("dam.change_asset"):
-                raise exceptions.PermissionDenied()
+            self.require(asset, "change")
             code = json_object(request.data).get("profile")
             profile = (
                 RenditionProfile.objects.filter(code=code).first()
@@ -318,10 +328,14 @@ class AssetViewSet(viewsets.GenericViewSet):
             raise ValidationError(
                 {"distance": ValidationError("A whole number 0-32.", code="invalid")}
             ) from None
+        found = selectors.near_duplicates(asset, distance=distance)
+        others = Asset.objects.filter(pk__in=[other.pk for other, _ in found])
+        visible = set(asset_policy.visible(request.user, others).values_list("pk", flat=True))
         return Response(
             [
                 {"uuid": str(other.uuid), "code": other.code, "distance": d}
-                for other, d in selectors.near_duplicates(asset, distance=distance)
+                for other, d in found
+                if other.pk in visible
             ]
         )
 

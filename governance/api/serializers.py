@@ -54,6 +54,7 @@ class ChannelSerializer(serializers.ModelSerializer):
             "locales",
             "currencies",
             "category_tree",
+            "approval_min_completeness",
             "created_at",
             "updated_at",
         ]
@@ -68,6 +69,11 @@ class ChannelInputSerializer(StrictInputSerializer):
     )
     category_tree = serializers.CharField(
         max_length=100, required=False, allow_null=True, help_text="A category root's code."
+    )
+    approval_min_completeness = serializers.IntegerField(
+        required=False,
+        help_text="Products are approved only when at least this complete (percent, 0-100) in "
+        "each of the channel's locales.",
     )
 
 
@@ -99,12 +105,15 @@ class VocabularySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vocabulary
-        fields = ["code", "labels", "terms", "created_at", "updated_at"]
+        fields = ["code", "labels", "is_governed", "terms", "created_at", "updated_at"]
 
 
 class VocabularyInputSerializer(StrictInputSerializer):
     code = serializers.CharField(max_length=100)
     labels = labels_field()
+    is_governed = serializers.BooleanField(
+        required=False, help_text="Terms then change only through change requests."
+    )
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -123,6 +132,7 @@ class CategorySerializer(serializers.ModelSerializer):
             "tree",
             "depth",
             "children_count",
+            "is_governed",
             "created_at",
             "updated_at",
         ]
@@ -137,4 +147,8 @@ class CategoryInputSerializer(StrictInputSerializer):
         required=False,
         allow_null=True,
         help_text="The parent's code; null for a new tree. On PATCH, moves the subtree.",
+    )
+    is_governed = serializers.BooleanField(
+        required=False,
+        help_text="On a tree (a root): its categories then change only through change requests.",
     )

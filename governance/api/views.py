@@ -11,8 +11,10 @@ from rest_framework.response import Response
 
 from governance import selectors, services
 from governance.api import filters, serializers
+from governance.api.change_request_views import governed_switch_check
 from governance.api.pagination import CodeCursorPagination, TermCursorPagination
 from governance.models import Term, Vocabulary
+from governance.policies import channel_visible
 
 
 class CodeResourceViewSet(
@@ -79,6 +81,10 @@ class ChannelViewSet(CodeResourceViewSet):
     input_serializer_class = serializers.ChannelInputSerializer
     filterset_class = filters.ChannelFilterSet
 
+    def get_queryset(self):
+        # A channel-restricted API key sees its own channel only (others answer 404).
+        return channel_visible(self.request.user, super().get_queryset())
+
     @extend_schema(
         request=serializers.ChannelInputSerializer, responses={201: serializers.ChannelSerializer}
     )
@@ -124,7 +130,9 @@ class VocabularyViewSet(CodeResourceViewSet):
         responses={201: serializers.VocabularySerializer},
     )
     def create(self, request):
-        vocabulary = services.vocabulary_create(**self.parse())
+        data = self.parse()
+        governed_switch_check(request, data)
+        vocabulary = services.vocabulary_create(**data)
         return self.respond(self.fresh(vocabulary), status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -132,7 +140,9 @@ class VocabularyViewSet(CodeResourceViewSet):
     )
     def partial_update(self, request, code):
         vocabulary = self.get_object()
-        services.vocabulary_update(vocabulary=vocabulary, changes=self.parse(partial=True))
+        changes = self.parse(partial=True)
+        governed_switch_check(request, changes, current=vocabulary.is_governed)
+        services.vocabulary_update(vocabulary=vocabulary, changes=changes)
         return self.respond(self.fresh(vocabulary))
 
     def destroy(self, request, code):
@@ -213,7 +223,9 @@ class CategoryViewSet(CodeResourceViewSet):
         request=serializers.CategoryInputSerializer, responses={201: serializers.CategorySerializer}
     )
     def create(self, request):
-        category = services.category_create(**self.parse())
+        data = self.parse()
+        governed_switch_check(request, data)
+        category = services.category_create(**data)
         return self.respond(self.fresh(category), status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -222,6 +234,7 @@ class CategoryViewSet(CodeResourceViewSet):
     def partial_update(self, request, code):
         category = self.get_object()
         data = self.parse(partial=True)
+        governed_switch_check(request, data, current=category.is_governed)
         services.category_update(
             category=category,
             changes={k: v for k, v in data.items() if k != "parent"},
@@ -277,6 +290,7 @@ class SavedByServiceViewSet(CodeResourceViewSet):
 
     service = None  # set by subclasses, as staticmethod(the service)
     instance_argument = ""
+    delete_service = None  # staticmethod(service(instance=…)) where deletes are audited
 
     def parse(self, *, partial=False):
         return json_object(self.request.data)
@@ -304,7 +318,10 @@ class SavedByServiceViewSet(CodeResourceViewSet):
     def destroy(self, request, code):
         instance = self.get_object()
         try:
-            instance.delete()
+            if type(self).delete_service is not None:
+                type(self).delete_service(instance=instance)
+            else:
+                instance.delete()
         except (ProtectedError, RestrictedError):
             raise InUse() from None
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -48,6 +48,7 @@ def product_out(product, extras, *, attributes=None, locales=None, channel=None)
         "parent": product.parent.code if product.parent_id else None,
         "categories": sorted(extras.categories.get(product.pk, ())),
         "enabled": product.is_enabled,
+        "workflow_state": product.workflow_state,  # read-only: POST …/transitions moves it
         "values": values_out(
             effective_values(product), attributes=attributes, locales=locales, channel=channel
         ),
@@ -88,6 +89,7 @@ def product_model_out(model, *, attributes=None, locales=None, channel=None) -> 
         "family": model.family_variant.family.code,
         "parent": model.parent.code if model.parent_id else None,
         "categories": sorted(c.code for c in model.categories.all()),
+        "workflow_state": model.workflow_state,
         "values": values_out(values, attributes=attributes, locales=locales, channel=channel),
         "version": model.version,
         "created_at": model.created_at.isoformat(),

@@ -20,9 +20,10 @@ from pim.api import representation, serializers
 from pim.api.filters import ORDERINGS, product_filter
 from pim.api.ndjson import NDJSONParser, NDJSONRenderer
 from pim.models import Product, ProductModel
+from pim.policies import check_channel, product_model_policy, product_policy
 from pim.services import catalog as catalog_services
 from pim.services.product_models import product_model_save
-from pim.services.products import product_upsert_many, sku_key
+from pim.services.products import product_delete, product_upsert_many, sku_key
 
 
 def trim_params(request) -> dict:
@@ -94,8 +95,16 @@ class ProductViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
     parser_classes = [JSONParser, NDJSONParser]
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_channel(request.user, request.query_params.get("channel"))
+
+    def get_queryset(self):
+        # Only what the user may see: anything outside their scope answers 404.
+        return product_policy.visible(self.request.user, selectors.product_list())
+
     def get_object(self):
-        product = get_object_or_404(selectors.product_list(), sku_key=sku_key(self.kwargs["sku"]))
+        product = get_object_or_404(self.get_queryset(), sku_key=sku_key(self.kwargs["sku"]))
         self.check_object_permissions(self.request, product)
         return product
 
@@ -115,9 +124,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         ],
     )
     def list(self, request):
-        queryset = product_filter(
-            selectors.product_list(), request.query_params, selectors.catalog_load
-        )
+        queryset = product_filter(self.get_queryset(), request.query_params, selectors.catalog_load)
         page = self.paginate_queryset(queryset)
         trim = trim_params(request)
         extras = selectors.product_extras([p.pk for p in page])
@@ -143,7 +150,8 @@ class ProductViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, sku):
         # Versions only, no values: If-Match is checked before the service loads the row.
         current = (
-            Product.objects.filter(sku_key=sku_key(sku))
+            product_policy.visible(request.user, Product.objects.all())
+            .filter(sku_key=sku_key(sku))
             .values_list("sku_key", "version", "parent__version", "parent__parent__version")
             .first()
         )
@@ -170,7 +178,7 @@ class ProductViewSet(viewsets.GenericViewSet):
     def destroy(self, request, sku):
         product = self.get_object()
         if_match(request, representation.product_etag(product))
-        product.delete()
+        product_delete(product=product)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -184,12 +192,20 @@ class ProductViewSet(viewsets.GenericViewSet):
             raise exceptions.UnsupportedMediaType(request.content_type)
         lines = request.data
         parsed = [(n, doc) for n, doc in lines if not isinstance(doc, exceptions.ParseError)]
-        outcomes = iter(product_upsert_many(items=[doc for _, doc in parsed]))
+        hidden = self._hidden_skus([doc for _, doc in parsed])
+        allowed = [doc for _, doc in parsed if _line_key(doc) not in hidden]
+        outcomes = iter(product_upsert_many(items=allowed))
         results = []
         for number, doc in lines:
             if isinstance(doc, exceptions.ParseError):
                 error = {"field": None, "code": "parse_error", "message": str(doc.detail)}
                 results.append({"line": number, "sku": None, "status_code": 400, "errors": [error]})
+                continue
+            if _line_key(doc) in hidden:
+                error = {"field": "sku", "code": "not_found", "message": "Not found."}
+                results.append(
+                    {"line": number, "sku": doc.get("sku"), "status_code": 404, "errors": [error]}
+                )
                 continue
             outcome = next(outcomes)
             results.append(
@@ -202,10 +218,24 @@ class ProductViewSet(viewsets.GenericViewSet):
             )
         return Response(results, content_type=NDJSONRenderer.media_type)
 
+    def _hidden_skus(self, docs) -> set[str]:
+        """SKU keys of existing products outside the user's scope: those lines answer 404."""
+        keys = {_line_key(doc) for doc in docs} - {None}
+        existing = Product.objects.filter(sku_key__in=keys)
+        visible = product_policy.visible(self.request.user, existing)
+        return set(existing.values_list("sku_key", flat=True)) - set(
+            visible.values_list("sku_key", flat=True)
+        )
+
     def get_renderers(self):
         if self.action == "bulk_upsert":
             return [NDJSONRenderer()]
         return super().get_renderers()
+
+
+def _line_key(doc) -> str | None:
+    sku = doc.get("sku") if isinstance(doc, dict) else None
+    return sku_key(sku) if isinstance(sku, str) else None
 
 
 class ProductModelViewSet(viewsets.GenericViewSet):
@@ -216,8 +246,15 @@ class ProductModelViewSet(viewsets.GenericViewSet):
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_channel(request.user, request.query_params.get("channel"))
+
+    def get_queryset(self):
+        return product_model_policy.visible(self.request.user, selectors.product_model_list())
+
     def get_object(self):
-        model = get_object_or_404(selectors.product_model_list(), code=self.kwargs["code"])
+        model = get_object_or_404(self.get_queryset(), code=self.kwargs["code"])
         self.check_object_permissions(self.request, model)
         return model
 
@@ -233,7 +270,7 @@ class ProductModelViewSet(viewsets.GenericViewSet):
         operation_id="product_models_list", responses=serializers.ProductModelSerializer(many=True)
     )
     def list(self, request):
-        page = self.paginate_queryset(selectors.product_model_list())
+        page = self.paginate_queryset(self.get_queryset())
         trim = trim_params(request)
         return self.get_paginated_response(
             [representation.product_model_out(m, **trim) for m in page]
@@ -266,6 +303,7 @@ class AttributeGroupViewSet(SavedByServiceViewSet):
     serializer_class = serializers.AttributeGroupSerializer
     service = staticmethod(catalog_services.attribute_group_save)
     instance_argument = "group"
+    delete_service = staticmethod(catalog_services.catalog_entry_delete)
 
 
 class AttributeViewSet(SavedByServiceViewSet):
@@ -274,6 +312,7 @@ class AttributeViewSet(SavedByServiceViewSet):
     filterset_fields = ["type"]
     service = staticmethod(catalog_services.attribute_save)
     instance_argument = "attribute"
+    delete_service = staticmethod(catalog_services.catalog_entry_delete)
 
 
 class FamilyViewSet(SavedByServiceViewSet):
@@ -281,6 +320,7 @@ class FamilyViewSet(SavedByServiceViewSet):
     serializer_class = serializers.FamilySerializer
     service = staticmethod(catalog_services.family_save)
     instance_argument = "family"
+    delete_service = staticmethod(catalog_services.catalog_entry_delete)
 
 
 class FamilyVariantViewSet(SavedByServiceViewSet):
@@ -288,6 +328,7 @@ class FamilyVariantViewSet(SavedByServiceViewSet):
     serializer_class = serializers.FamilyVariantSerializer
     service = staticmethod(catalog_services.family_variant_save)
     instance_argument = "variant"
+    delete_service = staticmethod(catalog_services.catalog_entry_delete)
 
 
 class AssociationTypeViewSet(SavedByServiceViewSet):
@@ -295,3 +336,4 @@ class AssociationTypeViewSet(SavedByServiceViewSet):
     serializer_class = serializers.AssociationTypeSerializer
     service = staticmethod(catalog_services.association_type_save)
     instance_argument = "association_type"
+    delete_service = staticmethod(catalog_services.catalog_entry_delete)

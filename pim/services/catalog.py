@@ -6,8 +6,16 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from governance.audit import audit_change, audit_delete, model_state
 from governance.models import Channel, Vocabulary
 from governance.services import apply_changes, full_clean_and_save, labels_clean, labels_validate
+from pim.audit import (
+    ASSOCIATION_TYPE_FIELDS,
+    attribute_group_state,
+    attribute_state,
+    family_state,
+    family_variant_state,
+)
 from pim.models import (
     ATTRIBUTE_SETTINGS,
     AXIS_TYPES,
@@ -31,20 +39,24 @@ def _error(errors: dict, field: str, message: str, code: str) -> None:
 def attribute_group_save(
     *, code: str, changes: dict, group: AttributeGroup | None = None
 ) -> AttributeGroup:
-    """Create (group None) or change an attribute group."""
+    """Create (group None) or change an attribute group; audited."""
+    before = attribute_group_state(group) if group else None
     group = group or AttributeGroup(code=code.strip())
     if "labels" in changes:
         changes = {**changes, "labels": labels_validate(changes["labels"])}
     apply_changes(group, changes, editable={"labels", "sort_order"})
     full_clean_and_save(group)
+    audit_change(obj=group, before=before, after=attribute_group_state(group))
     return group
 
 
 @transaction.atomic
 def attribute_save(*, code: str, changes: dict, attribute: Attribute | None = None) -> Attribute:
-    """Create (attribute None) or change an attribute; the type never changes once created."""
+    """Create (attribute None) or change an attribute; the type never changes once created.
+    Audited."""
     errors: dict = {}
     creating = attribute is None
+    before = None if creating else attribute_state(attribute)
     attribute = attribute or Attribute(code=code.strip())
     changes = dict(changes)
     if not creating and "type" in changes and changes["type"] != attribute.type:
@@ -71,6 +83,7 @@ def attribute_save(*, code: str, changes: dict, attribute: Attribute | None = No
     if errors:
         raise ValidationError(errors)
     attribute.save()
+    audit_change(obj=attribute, before=before, after=attribute_state(attribute))
     return attribute
 
 
@@ -143,6 +156,7 @@ def family_save(
     from pim.tasks import family_completeness_refresh
 
     errors: dict = {}
+    before = family_state(family) if family else None
     family = family or Family(code=code.strip())
     changes = dict(changes)
     attributes = changes.pop("attributes", None)
@@ -192,6 +206,7 @@ def family_save(
                 FamilyRequirement(family=family, channel_id=c, attribute_id=a) for c, a in required
             )
             family_completeness_refresh.delay_on_commit(family.pk)
+    audit_change(obj=family, before=before, after=family_state(family))
     return family
 
 
@@ -232,6 +247,7 @@ def family_variant_save(
     """Create or change a family variant; its family and axes are fixed once it exists."""
     errors: dict = {}
     creating = variant is None
+    before = None if creating else family_variant_state(variant)
     variant = variant or FamilyVariant(code=code.strip())
     changes = dict(changes)
     levels = changes.pop("levels", None)
@@ -273,6 +289,7 @@ def family_variant_save(
             level, _ = VariantLevel.objects.get_or_create(family_variant=variant, level=number)
             level.axes.set(axes)
             level.attributes.set(attributes)
+    audit_change(obj=variant, before=before, after=family_variant_state(variant))
     return variant
 
 
@@ -344,10 +361,32 @@ def _levels(levels, variant, errors, creating):
 def association_type_save(
     *, code: str, changes: dict, association_type: AssociationType | None = None
 ) -> AssociationType:
-    """Create or change an association type."""
+    """Create or change an association type; audited."""
+    before = model_state(association_type, ASSOCIATION_TYPE_FIELDS) if association_type else None
     association_type = association_type or AssociationType(code=code.strip())
     if "labels" in changes:
         changes = {**changes, "labels": labels_validate(changes["labels"])}
     apply_changes(association_type, changes, editable={"labels", "is_quantified", "is_two_way"})
     full_clean_and_save(association_type)
+    after = model_state(association_type, ASSOCIATION_TYPE_FIELDS)
+    audit_change(obj=association_type, before=before, after=after)
     return association_type
+
+
+STATES = {
+    AttributeGroup: attribute_group_state,
+    Attribute: attribute_state,
+    Family: family_state,
+    FamilyVariant: family_variant_state,
+    AssociationType: lambda row: model_state(row, ASSOCIATION_TYPE_FIELDS),
+}
+
+
+@transaction.atomic
+def catalog_entry_delete(
+    *, instance: AttributeGroup | Attribute | Family | FamilyVariant | AssociationType
+) -> None:
+    """Delete an attribute group, attribute, family, family variant or association type;
+    audited. Rows that still use it refuse (ProtectedError, as Django raises it)."""
+    audit_delete(obj=instance, before=STATES[type(instance)](instance))
+    instance.delete()

@@ -5,9 +5,12 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from governance.models import Category
+from governance import workflow
+from governance.audit import audit_record
+from governance.models import AuditAction, Category
 from governance.services import VersionConflict
 from pim import selectors
+from pim.audit import entry_changes, product_model_state
 from pim.catalog import Catalog
 from pim.models import FamilyVariant, ProductModel
 from pim.values import inherit, merge_values
@@ -32,10 +35,14 @@ def product_model_save(
     def fail(field, code, message):
         errors.setdefault(field, []).append(ValidationError(message, code=code))
 
-    for name in sorted(set(data) - FIELDS):
+    for name in sorted(set(data) - FIELDS - {"workflow_state"}):
         fail(name, "unknown_field", "Unknown field.")
+    if "workflow_state" in data:
+        fail("workflow_state", "read_only", "Only workflow transitions change the state.")
+    before = None
     if product_model is not None:
         product_model = ProductModel.objects.select_for_update().get(pk=product_model.pk)
+        before = product_model_state(product_model)
         if expected_version is not None and product_model.version != expected_version:
             raise VersionConflict(product_model.version)
         for name in ("family_variant", "parent"):
@@ -125,6 +132,8 @@ def product_model_save(
     product_model.search_text = catalog.search_text(product_model.code, effective)
     if product_model.pk:
         product_model.version += 1
+        # An approved model edited becomes a new draft; channels keep its snapshot.
+        product_model.workflow_state = workflow.after_edit(product_model.workflow_state)
     try:
         with transaction.atomic():
             product_model.save()
@@ -138,9 +147,31 @@ def product_model_save(
         ) from None
     if category_ids is not None:
         product_model.categories.set(category_ids)
+    after = product_model_state(product_model)
+    audit_record(
+        obj=product_model,
+        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+        changes=entry_changes(before, after),
+        state=after,
+    )
     if changes:
         product_model_completeness_refresh.delay_on_commit(product_model.pk)
     return product_model
+
+
+@transaction.atomic
+def product_model_delete(*, product_model: ProductModel) -> None:
+    """Delete a product model that nothing hangs from (variants and sub-models protect it);
+    audited with the state it last had."""
+    product_model = ProductModel.objects.select_for_update().get(pk=product_model.pk)
+    before = product_model_state(product_model)
+    audit_record(
+        obj=product_model,
+        action=AuditAction.DELETE,
+        changes=entry_changes(before, None),
+        state=before,
+    )
+    product_model.delete()
 
 
 def _code(row):

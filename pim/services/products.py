@@ -10,8 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from governance.models import Category
+from governance import workflow
+from governance.audit import audit_many, audit_record
+from governance.models import AuditAction, Category
 from pim import selectors
+from pim.audit import category_codes, entry_changes, product_state, stored_product_state
 from pim.catalog import Catalog
 from pim.models import Product, ProductModel, UniqueValue
 from pim.services.associations import (
@@ -63,6 +66,7 @@ class _Plan:
     category_ids: list[int] | None = None
     associations: dict | None = None
     unknown_fields: list[str] = field(default_factory=list)
+    before: dict | None = None  # the stored product's state, for its audit record
 
 
 def product_upsert_many(
@@ -117,6 +121,18 @@ def product_upsert_many(
     return [plan.outcome for plan in plans]
 
 
+@transaction.atomic
+def product_delete(*, product: Product) -> None:
+    """Delete a product (its completeness, links and unique values go with it); audited with
+    the state it last had."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    before = stored_product_state(product)
+    audit_record(
+        obj=product, action=AuditAction.DELETE, changes=entry_changes(before, None), state=before
+    )
+    product.delete()
+
+
 def _parse(items) -> list[_Plan]:
     plans, seen = [], {}
     for index, item in enumerate(items):
@@ -126,7 +142,11 @@ def _parse(items) -> list[_Plan]:
         if not isinstance(item, dict):
             plan.outcome.fail(None, "invalid", "Expected a JSON object.")
             continue
-        plan.unknown_fields = sorted(set(item) - FIELDS)  # reported with the other errors
+        plan.unknown_fields = sorted(set(item) - FIELDS - {"workflow_state"})  # reported later
+        if "workflow_state" in item:
+            plan.outcome.fail(
+                "workflow_state", "read_only", "Only workflow transitions change the state."
+            )
         if not isinstance(sku, str) or not sku.strip():
             plan.outcome.fail("sku", "required", "A product needs a SKU.")
             continue
@@ -201,7 +221,43 @@ def _load(plans: list[_Plan]) -> AssociationTargets | None:
                 if code not in categories:
                     plan.outcome.fail("categories", "unknown", f"There is no category {code!r}.")
             plan.category_ids = [categories[c] for c in dict.fromkeys(codes) if c in categories]
+    _remember_states([p for p in live if p.product is not None])
     return targets
+
+
+def _remember_states(plans: list[_Plan]) -> None:
+    """What each stored product holds before the change (its categories in one query)."""
+    categories = category_codes([p.product.pk for p in plans]) if plans else {}
+    for plan in plans:
+        product = plan.product
+        plan.before = product_state(
+            sku=product.sku,
+            family=product.family.code,
+            parent=product.parent.code if product.parent_id else None,
+            enabled=product.is_enabled,
+            categories=categories.get(product.pk, ()),
+            values=product.values,
+        )
+
+
+def _audit_entries(plans: list[_Plan]):
+    """(product, action, changes, state) per saved product, built from what the batch holds."""
+    for plan in plans:
+        product = plan.product
+        if plan.category_ids is None:
+            categories = plan.before["categories"] if plan.before else ()
+        else:
+            categories = dict.fromkeys(plan.item["categories"])
+        after = product_state(
+            sku=product.sku,
+            family=plan.family,
+            parent=plan.parent.code if plan.parent else None,
+            enabled=product.is_enabled,
+            categories=categories,
+            values=plan.values,
+        )
+        action = AuditAction.CREATE if plan.before is None else AuditAction.UPDATE
+        yield product, action, entry_changes(plan.before, after), after
 
 
 def _build(plan: _Plan, catalog: Catalog, mode: str, expected_version: int | None) -> None:
@@ -371,6 +427,8 @@ def _write(plans: list[_Plan], catalog: Catalog) -> None:
                 setattr(product, name, value)
             if "enabled" in item:
                 product.is_enabled = item["enabled"]
+            # An approved product edited becomes a new draft; channels keep its snapshot.
+            product.workflow_state = workflow.after_edit(product.workflow_state)
             product.version += 1
             product.updated_at = now
             changed.append(product)
@@ -384,6 +442,7 @@ def _write(plans: list[_Plan], catalog: Catalog) -> None:
     )
     _write_unique_values(plans, catalog)
     completeness_replace([(p.product, p.family, p.effective) for p in plans], catalog)
+    audit_many(_audit_entries(plans), json_ready=True)  # one insert for the batch
 
 
 UPDATED_FIELDS = (
@@ -394,6 +453,7 @@ UPDATED_FIELDS = (
     "values",
     "search_text",
     "is_enabled",
+    "workflow_state",
     "version",
     "updated_at",
 )
@@ -411,6 +471,7 @@ INSERTED_FIELDS = (
     "parent",
     "axis_key",
     "is_enabled",
+    "workflow_state",
 )
 
 

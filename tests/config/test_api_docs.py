@@ -5,8 +5,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_schema_and_docs_need_a_login(client):
-    assert client.get("/api/schema/").status_code == 403
-    assert client.get("/api/docs/").status_code == 403
+    # 401 with the Bearer challenge: API keys are the first authentication offered.
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code == 401
 
 
 def test_schema_describes_the_api(admin_client):

@@ -1,0 +1,13 @@
+"""What governance tells the layers above it. Receivers run inside the sender's transaction:
+one that raises undoes the whole change."""
+
+from django.dispatch import Signal
+
+# Sent while an approved merge is applied, before the source terms go: rewrite every value that
+# holds a source code to the target code. Arguments: vocabulary (a Vocabulary), sources (term
+# codes), target (a term code).
+terms_merged = Signal()
+
+# Sent while an approved category merge is applied, before the source categories go: move what
+# is classified in a source to the target. Arguments: sources (category codes), target (a code).
+categories_merged = Signal()
