@@ -4,7 +4,7 @@ that is not a person (no row in the user table) and holds its key's permissions.
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from governance import api_keys
 from governance.models import ApiKey, ApiKeyScope
@@ -90,6 +90,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_keys.api_key_authenticate(raw)
         if key is None:
             self._refuse(raw)
+        if key.scope != ApiKeyScope.WRITE and request.method not in permissions.SAFE_METHODS:
+            # Before any view reads the body: a read key gets 403 on every write, whatever
+            # the endpoint would have said about the input.
+            raise exceptions.PermissionDenied("This API key is read-only.", code="read_only_key")
         return ApiKeyUser(key), key
 
     def _refuse(self, raw: str):

@@ -158,6 +158,12 @@ class CategoryScopedPolicy(Policy):
 
     categories_field = "categories"
 
+    def write_scope(self, user) -> list[str] | None:
+        """The category paths a writer may classify into (None: anywhere)."""
+        if not is_signed_in(user) or user.is_superuser:
+            return None
+        return granted_category_paths(user)
+
     def scope(self, user) -> Q | None:
         paths = granted_category_paths(user)
         if paths is None:

@@ -13,7 +13,9 @@ ASSET_CONTRIBUTOR = "Asset Contributor"
 METADATA_MANAGER = "Metadata Manager"
 VIEWER = "Viewer"
 
-# Everything a person may read in the catalog, the library and the shared language.
+# Everything a person may read in the catalog, the library and the shared language. (Not the
+# audit trail across objects: it crosses every scope, so only the Administrator reads it;
+# per-object history follows the object.)
 READABLE = (
     "governance.locale",
     "governance.currency",
@@ -21,7 +23,6 @@ READABLE = (
     "governance.vocabulary",
     "governance.term",
     "governance.category",
-    "governance.auditrecord",
     "governance.changerequest",
     "governance.qualityrun",
     "governance.qualityfinding",

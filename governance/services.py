@@ -585,10 +585,38 @@ def category_delete(*, category: Category) -> None:
                 )
             }
         )
+    _refuse_if_granted(category)
     parent = _parent_pk(category)
     audit_delete(obj=category, before=category_state(category))
     _delete_or_refuse(category)
     _categories_touch(parent)
+
+
+def _refuse_if_granted(category: Category) -> None:
+    """A category that scopes someone is not deleted from under them: with their last grant
+    gone they would be unscoped, i.e. see everything. Revoke (or move) the grants first."""
+    from governance.models import CategoryGroupObjectPermission, CategoryUserObjectPermission
+
+    holders = sorted(
+        {
+            *CategoryUserObjectPermission.objects.filter(content_object=category).values_list(
+                "user__username", flat=True
+            ),
+            *CategoryGroupObjectPermission.objects.filter(content_object=category).values_list(
+                "group__name", flat=True
+            ),
+        }
+    )
+    if holders:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: ValidationError(
+                    "Category %(code)s scopes %(holders)s; revoke those grants first.",
+                    code="has_grants",
+                    params={"code": category.code, "holders": ", ".join(holders[:10])},
+                )
+            }
+        )
 
 
 def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:

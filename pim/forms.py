@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.html import format_html_join
 
 from governance import selectors as governance_selectors
+from governance.audit import current_user
 from governance.models import Term
 from pim.catalog import Catalog
 from pim.models import (
@@ -32,6 +33,7 @@ from pim.models import (
     Product,
     ProductModel,
 )
+from pim.policies import product_policy
 from pim.services.product_models import VersionConflict, product_model_save
 from pim.services.products import product_upsert_many
 from pim.values import value_key
@@ -511,6 +513,7 @@ class ProductForm(CatalogEntryForm):
             mode="create" if self.adding else "update",
             expected_versions=None if self.adding else {0: version},
             catalog=self.catalog,
+            category_scope=product_policy.write_scope(current_user()),
         )
         return outcome.product, [(e["field"], e["code"], e["message"]) for e in outcome.errors]
 
@@ -675,7 +678,11 @@ class ProductStartForm(StartForm):
             item["family"] = data["family"].code
         if (data.get("parent") or "").strip():
             item["parent"] = data["parent"].strip()
-        [outcome] = product_upsert_many(items=[item], mode="create")
+        [outcome] = product_upsert_many(
+            items=[item],
+            mode="create",
+            category_scope=product_policy.write_scope(current_user()),
+        )
         return [(e["field"], e["code"], e["message"]) for e in outcome.errors]
 
     def entry(self) -> tuple[str, Family, ProductModel | None]:

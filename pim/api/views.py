@@ -141,7 +141,9 @@ class ProductViewSet(viewsets.GenericViewSet):
 
     def create(self, request):
         body = json_object(request.data)
-        [outcome] = product_upsert_many(items=[body], mode="create")
+        [outcome] = product_upsert_many(
+            items=[body], mode="create", category_scope=product_policy.write_scope(request.user)
+        )
         outcome_response(outcome)
         response = self._present(outcome.product, 201)
         response["Location"] = f"/api/v1/products/{outcome.product.sku}"
@@ -166,7 +168,12 @@ class ProductViewSet(viewsets.GenericViewSet):
                 {"sku": ValidationError("A SKU cannot change.", code="read_only")}
             )
         expected = {0: version} if request.headers.get("If-Match") else None
-        [outcome] = product_upsert_many(items=[body], mode="update", expected_versions=expected)
+        [outcome] = product_upsert_many(
+            items=[body],
+            mode="update",
+            expected_versions=expected,
+            category_scope=product_policy.write_scope(request.user),
+        )
         outcome_response(outcome)
         if "return=minimal" in request.headers.get("Prefer", ""):  # RFC 7240
             response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -194,7 +201,11 @@ class ProductViewSet(viewsets.GenericViewSet):
         parsed = [(n, doc) for n, doc in lines if not isinstance(doc, exceptions.ParseError)]
         hidden = self._hidden_skus([doc for _, doc in parsed])
         allowed = [doc for _, doc in parsed if _line_key(doc) not in hidden]
-        outcomes = iter(product_upsert_many(items=allowed))
+        outcomes = iter(
+            product_upsert_many(
+                items=allowed, category_scope=product_policy.write_scope(request.user)
+            )
+        )
         results = []
         for number, doc in lines:
             if isinstance(doc, exceptions.ParseError):

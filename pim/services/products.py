@@ -75,17 +75,21 @@ def product_upsert_many(
     mode: str = "upsert",
     expected_versions: dict[int, int] | None = None,
     catalog: Catalog | None = None,
+    category_scope: list[str] | None = None,
 ) -> list[Outcome]:
     """Create or update products; each item succeeds or fails on its own, nothing half-written.
 
     mode "create" refuses an existing SKU, "update" a missing one. `expected_versions` maps an
     item's index to the version its writer last read (If-Match); a mismatch answers 412.
+    `category_scope` (category paths; None = unscoped) limits a scoped writer's classifying.
     Completeness of each saved product is recomputed in the same transaction.
     """
     catalog = catalog or selectors.catalog_load()
     plans = _parse(items)
     with transaction.atomic():
         targets = _load(plans)
+        if category_scope is not None:
+            _check_scope(plans, category_scope)
         for plan in plans:
             if plan.outcome.ok:
                 _build(plan, catalog, mode, (expected_versions or {}).get(plan.outcome.index))
@@ -223,6 +227,29 @@ def _load(plans: list[_Plan]) -> AssociationTargets | None:
             plan.category_ids = [categories[c] for c in dict.fromkeys(codes) if c in categories]
     _remember_states([p for p in live if p.product is not None])
     return targets
+
+
+def _check_scope(plans: list[_Plan], scope: list[str]) -> None:
+    """A scoped writer adds and removes only categories inside their subtrees, and leaves each
+    product classified in at least one of them (else it would vanish from their view)."""
+    live = [p for p in plans if p.outcome.ok]
+    codes = {c for p in live for c in (p.before or {}).get("categories", ())}
+    codes |= {c for p in live if p.category_ids is not None for c in p.item["categories"]}
+    paths = dict(Category.objects.filter(code__in=codes).values_list("code", "path"))
+    inside = {code for code, path in paths.items() if path.startswith(tuple(scope))}
+    for plan in live:
+        before = set((plan.before or {}).get("categories", ()))
+        after = before if plan.category_ids is None else set(plan.item["categories"])
+        for code in sorted((after ^ before) - inside):
+            plan.outcome.fail(
+                "categories", "out_of_scope", f"Category {code} is outside your scope."
+            )
+        if plan.outcome.ok and not after & inside:
+            plan.outcome.fail(
+                "categories",
+                "out_of_scope",
+                "Classify the product in at least one category of your scope.",
+            )
 
 
 def _remember_states(plans: list[_Plan]) -> None:

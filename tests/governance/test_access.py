@@ -2,17 +2,19 @@
 user or group they name is deleted."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 
 from dam.models import Collection, CollectionGroupObjectPermission, CollectionUserObjectPermission
 from dam.services_access import collection_grant
 from governance.audit import history
 from governance.models import (
+    Category,
     CategoryGroupObjectPermission,
     CategoryUserObjectPermission,
 )
 from governance.policies import granted_category_paths, minimal_paths
+from governance.services import category_delete
 from governance.services_access import category_grant, category_revoke
 from tests.governance.factories import CategoryFactory, UserFactory
 
@@ -124,3 +126,19 @@ def test_collection_grants_are_made_in_the_admin_through_the_service(client):
     assert response.status_code == 302, response.content
     assert CollectionGroupObjectPermission.objects.filter(group=group).exists()
     assert [r.changes for r in history(collection)] == [{"granted": [None, "group t"]}]
+
+
+def test_a_category_that_scopes_someone_is_not_deleted_from_under_them():
+    category = CategoryFactory(code="shoes")
+    category_grant(category=category, user=UserFactory(username="eve"))
+    category_grant(category=category, group=Group.objects.create(name="Shoe team"))
+    with pytest.raises(ValidationError) as refused:
+        category_delete(category=category)
+    [error] = refused.value.error_dict["__all__"]
+    assert error.code == "has_grants"
+    assert "Shoe team, eve" in error.message % error.params
+    assert CategoryUserObjectPermission.objects.count() == 1
+    category_revoke(category=category, user=User.objects.get(username="eve"))
+    category_revoke(category=category, group=Group.objects.get(name="Shoe team"))
+    category_delete(category=category)
+    assert not Category.objects.filter(code="shoes").exists()

@@ -317,6 +317,9 @@ WRITES = [
     ("post", "/api/v1/products", {"sku": "tee", "family": "shirts"}),
     ("patch", "/api/v1/products/tee", {"enabled": False}),
     ("delete", "/api/v1/products/tee", None),
+    # A body the endpoint would refuse (422) is still a write: the key's scope answers first.
+    ("post", "/api/v1/products/tee/transitions", {}),
+    ("post", "/api/v1/change-requests", "not an object"),
 ]
 
 

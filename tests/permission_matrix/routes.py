@@ -127,7 +127,8 @@ ROUTES: dict[str, Route] = {
     "notification-list": crud(V1 + "/notifications", read=READ_ANY),
     # A notification is its recipient's (the viewer's): anyone else does not find it.
     "notification-read": Route(
-        V1 + "/notifications/{notification}/read", {"post": profile(404, viewer=200)}
+        V1 + "/notifications/{notification}/read",
+        {"post": profile(404, viewer=200, read_key=403)},  # a read key writes nothing
     ),
     "quality-check-list": crud(V1 + "/quality-checks", read=READ_ANY),
     "quality-run-list": crud(V1 + "/quality-runs", read=READ_ANY, create=RUN_QUALITY(202)),
@@ -136,7 +137,8 @@ ROUTES: dict[str, Route] = {
     "quality-run-findings-csv": crud(
         V1 + "/quality-runs/{quality_run}/findings.csv", read=READ_ANY
     ),
-    "audit-record-list": crud(V1 + "/audit", read=READ_ANY),
+    # The whole trail crosses every scope: administrators only (per-object history is scoped).
+    "audit-record-list": crud(V1 + "/audit", read=ADMIN_ONLY(200)),
     # Catalog
     "product-list": Route(
         V1 + "/products",

@@ -1,6 +1,8 @@
 """Product and product-model scopes: a category grant narrows a role to a subtree; everything
 outside it answers 404; lists stay constant in queries."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -225,3 +227,56 @@ def test_a_key_on_a_channel_without_a_tree_sees_no_product(tree, api_client):
 
     client = bearer(api_client, channel=Channel.objects.get(code="print"))
     assert client.get("/api/v1/products").json()["results"] == []
+
+
+@pytest.fixture
+def scoped_editor(tree, api_client):
+    editor = member(roles.PRODUCT_EDITOR, "scoped")
+    category_grant(category=tree["shoes"], user=editor)
+    api_client.force_authenticate(editor)
+    return api_client
+
+
+def _codes(response):
+    return [(e["field"], e["code"]) for e in response.json()["errors"]]
+
+
+def test_a_scoped_editor_creates_products_only_inside_their_scope(scoped_editor):
+    created = scoped_editor.post(
+        "/api/v1/products", {"sku": "sandal", "family": "mugs", "categories": ["boots"]}
+    )
+    assert created.status_code == 201, created.json()
+    outside = scoped_editor.post(
+        "/api/v1/products", {"sku": "ball", "family": "mugs", "categories": ["toys"]}
+    )
+    assert outside.status_code == 422
+    assert ("categories", "out_of_scope") in _codes(outside)
+    unclassified = scoped_editor.post("/api/v1/products", {"sku": "lost", "family": "mugs"})
+    assert unclassified.status_code == 422  # it would vanish from the editor's own view
+    assert not Product.objects.filter(sku__in=["ball", "lost"]).exists()
+
+
+def test_a_scoped_editor_neither_adds_nor_removes_other_teams_categories(scoped_editor):
+    assert save({"sku": "both", "family": "mugs", "categories": ["boots", "toys"]}).ok
+    keeps_toys = scoped_editor.patch("/api/v1/products/both", {"categories": ["shoes", "toys"]})
+    assert keeps_toys.status_code == 200, keeps_toys.json()  # toys untouched: not theirs to drop
+    drops_toys = scoped_editor.patch("/api/v1/products/both", {"categories": ["shoes"]})
+    assert drops_toys.status_code == 422 and _codes(drops_toys) == [("categories", "out_of_scope")]
+    leaves = scoped_editor.patch("/api/v1/products/both", {"categories": ["toys"]})
+    assert leaves.status_code == 422  # removing shoes is theirs, but nothing of theirs remains
+    product = Product.objects.get(sku="both")
+    assert sorted(product.categories.values_list("code", flat=True)) == ["shoes", "toys"]
+
+
+def test_bulk_lines_outside_the_scope_fail_on_their_own(scoped_editor):
+    body = "\n".join(
+        [
+            '{"sku": "in", "family": "mugs", "categories": ["boots"]}',
+            '{"sku": "out", "family": "mugs", "categories": ["toys"]}',
+        ]
+    )
+    response = scoped_editor.generic(
+        "PATCH", "/api/v1/products", body, content_type="application/x-ndjson"
+    )
+    statuses = [json.loads(line)["status_code"] for line in response.content.splitlines()]
+    assert statuses == [201, 422]
