@@ -7,10 +7,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from governance import api_keys
+from governance.admin import dry_run
 from governance.models import ApiKey
 
 CREATE_FIELDS = ["name", "scope", "role", "channel", "expires_at"]
@@ -27,22 +27,6 @@ SHOWN_FIELDS = [
 ]
 # How long a key rotated from the admin keeps working when no time is given.
 DEFAULT_ROTATION_GRACE = timedelta(hours=24)
-
-
-class _DryRun(Exception):
-    pass
-
-
-def _dry_run(action) -> ValidationError | None:
-    """Run `action` in a transaction that is always rolled back; the error it raised, if any."""
-    try:
-        with transaction.atomic():
-            action()
-            raise _DryRun
-    except _DryRun:
-        return None
-    except ValidationError as exc:
-        return exc
 
 
 class RotateActionForm(ActionForm):
@@ -101,7 +85,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             def _post_clean(self):
                 super()._post_clean()
                 if not self.errors:  # the service's own rules, shown on the form
-                    error = _dry_run(lambda: model_admin.service_save(self, created_by=None))
+                    error = dry_run(lambda: model_admin.service_save(self, created_by=None))
                     if error:
                         self.add_error(None, error)
 

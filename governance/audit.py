@@ -326,9 +326,13 @@ def history_of(model: type[models.Model], object_id: int):
     ).order_by("-id")
 
 
-def restorable_record(obj: models.Model, record_id) -> AuditRecord:
-    """The audit record `record_id` of `obj` holding a state to return to; a ValidationError
-    (`record`: invalid, unknown or not_restorable) otherwise."""
+REVISIONS = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.RESTORE)
+
+
+def restorable_record(obj: models.Model, record_id, *, needs_state: bool = True) -> AuditRecord:
+    """The audit record `record_id` of `obj` that marks a revision to return to (holding its
+    state, unless the caller rebuilds states from diffs); a ValidationError (`record`: invalid,
+    unknown or not_restorable) otherwise."""
 
     def refuse(message, code):
         return ValidationError({"record": ValidationError(message, code=code)})
@@ -338,7 +342,7 @@ def restorable_record(obj: models.Model, record_id) -> AuditRecord:
     record = history(obj).filter(pk=record_id).first()
     if record is None:
         raise refuse(f"{obj} has no audit record {record_id}.", "unknown")
-    if record.state is None or record.action == AuditAction.DELETE:
+    if record.action not in REVISIONS or (needs_state and record.state is None):
         raise refuse(f"Audit record {record_id} holds no state to restore.", "not_restorable")
     return record
 

@@ -4,7 +4,7 @@ A product's state is what a restore returns it to: SKU, family, parent, enabled,
 its own values (inherited ones belong to its product models). Diffs compare the fields, and the
 values per attribute × channel × locale (`values.name[|en_US]`)."""
 
-from governance.audit import diff, model_state, values_diff
+from governance.audit import diff, history, model_state, values_diff
 from pim.models import (
     ATTRIBUTE_SETTINGS,
     Attribute,
@@ -64,6 +64,35 @@ def stored_product_state(product: Product) -> dict:
         categories=category_codes([product.pk]).get(product.pk, []),
         values=product.values,
     )
+
+
+STATE_FIELDS = ("sku", "family", "parent", "enabled", "categories")
+
+
+def product_state_at(product: Product, record) -> dict:
+    """The product's state right after `record`: today's state with every later change undone.
+    Every write to a product goes through the audited write path, so the diffs are complete."""
+    state = stored_product_state(product)
+    later = history(product).filter(pk__gt=record.pk).values_list("changes", flat=True)
+    for changes in later:  # newest first
+        _undo(state, changes)
+    return state
+
+
+def _undo(state: dict, changes: dict) -> None:
+    values = state["values"]
+    for key, (old, _new) in changes.items():
+        if key.startswith("values."):
+            attribute, _, scope = key[len("values.") : -1].partition("[")
+            scopes = values.setdefault(attribute, {})
+            if old is None:
+                scopes.pop(scope, None)
+            else:
+                scopes[scope] = old
+            if not scopes:
+                del values[attribute]
+        elif key in STATE_FIELDS:  # notes and workflow moves are not part of the state
+            state[key] = old if key != "categories" else sorted(old or [])
 
 
 def product_model_state(product_model: ProductModel) -> dict:

@@ -268,7 +268,9 @@ def _remember_states(plans: list[_Plan]) -> None:
 
 
 def _audit_entries(plans: list[_Plan]):
-    """(product, action, changes, state) per saved product, built from what the batch holds."""
+    """(product, action, changes, None) per saved product, built from what the batch holds.
+    No state: a product's earlier revisions are rebuilt from its diffs (pim.audit), so a save
+    of ten values of a 2,400-value product records ten values, not 2,400."""
     for plan in plans:
         product = plan.product
         if plan.category_ids is None:
@@ -284,7 +286,7 @@ def _audit_entries(plans: list[_Plan]):
             values=plan.values,
         )
         action = AuditAction.CREATE if plan.before is None else AuditAction.UPDATE
-        yield product, action, entry_changes(plan.before, after), after
+        yield product, action, entry_changes(plan.before, after), None
 
 
 def _build(plan: _Plan, catalog: Catalog, mode: str, expected_version: int | None) -> None:

@@ -1,5 +1,6 @@
-"""Restoring a product to an earlier revision: the state one of its audit records holds,
-written back through `product_upsert_many`, so today's rules validate it like any other edit."""
+"""Restoring a product to an earlier revision — its state right after one of its audit
+records, rebuilt from the diffs since (pim.audit.product_state_at) — written back through
+`product_upsert_many`, so today's rules validate it like any other edit."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,6 +8,7 @@ from django.db import transaction
 from governance.audit import recording_as, restorable_record
 from governance.models import AuditAction
 from pim import selectors
+from pim.audit import product_state_at
 from pim.models import Product
 from pim.services.products import product_upsert_many
 from pim.values import split_key
@@ -33,10 +35,10 @@ def _values_in(state: dict, current: dict, attributes: frozenset[str] | set[str]
 
 @transaction.atomic
 def product_restore(*, product: Product, record_id: int) -> Product:
-    """Return a product to the state an audit record of it holds (values, categories, enabled,
-    family, parent); audited as a restore. What today's catalog refuses is a 422."""
-    record = restorable_record(product, record_id)
-    state = record.state
+    """Return a product to its state right after one of its audit records (values, categories,
+    enabled, family, parent); audited as a restore. What today's catalog refuses is a 422."""
+    record = restorable_record(product, record_id, needs_state=False)
+    state = product_state_at(product, record)
     catalog = selectors.catalog_load()
     current = Product.objects.get(pk=product.pk)
     family = catalog.families.get(state["family"])

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from governance.audit import acting_as, audit_record, history
 from governance.models import ApiKey, AuditAction, AuditRecord, Category
+from pim.audit import product_state_at, stored_product_state
 from pim.models import Attribute, Family, FamilyVariant, Product, ProductModel
 from pim.services import catalog as catalog_services
 from pim.services.product_models import product_model_save
@@ -73,7 +74,8 @@ def test_create_through_the_api_records_the_user_the_request_and_each_value(edit
         "values.name[|en_US]": [None, "Tee"],
         "values.pieces[|]": [None, 3],
     }
-    assert record.state == {
+    assert record.state is None  # revisions are rebuilt from the diffs
+    assert product_state_at(product, record) == {
         "sku": "tee-1",
         "family": "shirts",
         "parent": None,
@@ -238,7 +240,7 @@ def test_restore_returns_values_categories_and_enabled_and_is_itself_audited(cat
         "values.pieces[|]": [4, None],
         "restored_record": [None, first.pk],
     }
-    assert record.state == first.state
+    assert product_state_at(product, record) == product_state_at(product, first)
 
 
 def test_restore_through_the_api_answers_the_restored_product(editor):
@@ -462,3 +464,26 @@ def test_deleting_in_the_admin_goes_through_the_audited_service(client):
     assert response.status_code == 302
     assert not Product.objects.exists()
     assert records(product)[-1].action == AuditAction.DELETE
+
+
+def test_every_revision_is_rebuilt_exactly_from_the_diffs(categories):
+    """Each revision's state, as seen right after it was saved, is what product_state_at
+    rebuilds later, however many changes (values set, changed and erased, categories,
+    enabled, transitions) came after it."""
+    steps = [
+        tee(categories=["summer"], values={"name": value("Tee", locale="en_US")}),
+        tee(values={"pieces": value(3), "name": value("Shirt", locale="en_US")}),
+        tee(enabled=False, categories=["summer", "winter"], values={"pieces": value(None)}),
+        tee(categories=[], values={"name": value(None, locale="en_US"), "pieces": value(5)}),
+        tee(enabled=True, values={"name": value("Polo", locale="en_US")}),
+    ]
+    seen = []
+    for step in steps:
+        assert save(step).ok
+        product = Product.objects.get()
+        seen.append((records(product)[-1], stored_product_state(product)))
+        audit_record(obj=product, action=AuditAction.TRANSITION, changes={"x": [1, 2]})
+    for record, state in seen:
+        assert product_state_at(product, record) == state
+    restored = product_restore(product=product, record_id=seen[1][0].pk)
+    assert stored_product_state(restored) == seen[1][1]
