@@ -12,7 +12,8 @@ from dam.models import (
     CollectionGroupObjectPermission,
     CollectionUserObjectPermission,
 )
-from governance.models import WorkflowState
+from governance.audit import history
+from governance.models import AuditAction, WorkflowState
 from governance.policies import Policy, api_key_of, cached_scope
 
 WORK_IN_COLLECTION = "work_in_collection"
@@ -65,7 +66,13 @@ class AssetPolicy(Policy):
     def permits(self, user, action, obj):
         if action not in OWN_DRAFT_ACTIONS or user.has_perm("dam.approve_asset"):
             return True
-        return obj.workflow_state == WorkflowState.DRAFT and uploader_id(obj) == user.pk
+        if obj.workflow_state != WorkflowState.DRAFT:
+            return False
+        key = api_key_of(user)
+        if key is not None:  # a key is no user: its uploads are known by their audit record
+            return uploading_key_id(obj) == key.pk
+        uploader = uploader_id(obj)
+        return uploader is not None and uploader == user.pk
 
 
 def uploader_id(asset: Asset) -> int | None:
@@ -74,6 +81,16 @@ def uploader_id(asset: Asset) -> int | None:
         AssetVersion.objects.filter(asset_id=asset.pk)
         .order_by("number")
         .values_list("uploaded_by_id", flat=True)
+        .first()
+    )
+
+
+def uploading_key_id(asset: Asset) -> int | None:
+    """The API key the asset was created with, if it was."""
+    return (
+        history(asset)
+        .filter(action=AuditAction.CREATE)
+        .values_list("api_key_id", flat=True)
         .first()
     )
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient, APIRequestFactory
 
-from dam.models import AssetVersion
+from dam.models import Asset, AssetVersion
 from governance import roles
 from governance.api_keys import (
     api_key_authenticate,
@@ -378,3 +378,20 @@ def test_a_write_key_uploads_an_asset_stored_without_a_person():
     )
     assert response.status_code == 201, response.json()
     assert AssetVersion.objects.get().uploaded_by is None
+
+
+def test_a_contributor_key_edits_only_the_drafts_it_uploaded():
+    """A key is no person: 'its own drafts' are the ones its audit record says it created,
+    never every draft whose uploader is empty."""
+    _, raw = make_key(scope="write", role=roles.ASSET_CONTRIBUTOR)
+    _, other_raw = make_key(scope="write", role=roles.ASSET_CONTRIBUTOR)
+    mine, other = client_for(raw), client_for(other_raw)
+    response = mine.post(
+        "/api/v1/assets", {"file": [upload("tee.jpg", image_bytes())]}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    url = f"/api/v1/assets/{Asset.objects.get().uuid}"
+    assert mine.patch(url, {"credit": "Studio"}, format="json").status_code == 200
+    refused = other.patch(url, {"credit": "Someone else"}, format="json")
+    assert refused.status_code == 403, refused.json()
+    assert Asset.objects.get().credit == "Studio"
