@@ -67,6 +67,7 @@ class _Plan:
     associations: dict | None = None
     unknown_fields: list[str] = field(default_factory=list)
     before: dict | None = None  # the stored product's state, for its audit record
+    changes: dict = field(default_factory=dict)  # what the save changes (audit diff)
 
 
 def product_upsert_many(
@@ -104,7 +105,13 @@ def product_upsert_many(
                     plan.outcome.fail(
                         "associations", "target_failed", f"Linked product {key} was not saved."
                     )
-        good = [p for p in plans if p.outcome.ok]
+        good = []
+        for plan in (p for p in plans if p.outcome.ok):
+            plan.changes = _changes(plan)
+            if _is_unchanged(plan):
+                plan.outcome.status, plan.outcome.product = 200, plan.product
+            else:
+                good.append(plan)
         try:
             with transaction.atomic():
                 _write(good, catalog)
@@ -267,26 +274,38 @@ def _remember_states(plans: list[_Plan]) -> None:
         )
 
 
+def _changes(plan: _Plan) -> dict:
+    """What saving the plan changes, as the audit trail records it."""
+    if plan.category_ids is None:
+        categories = plan.before["categories"] if plan.before else ()
+    else:
+        categories = dict.fromkeys(plan.item["categories"])
+    enabled = plan.item.get("enabled", plan.product.is_enabled if plan.product else True)
+    after = product_state(
+        sku=plan.item["sku"].strip(),
+        family=plan.family,
+        parent=plan.parent.code if plan.parent else None,
+        enabled=enabled,
+        categories=categories,
+        values=plan.values,
+    )
+    return entry_changes(plan.before, after)
+
+
+def _is_unchanged(plan: _Plan) -> bool:
+    """An update that changes nothing (associations given count as a change): it is answered
+    as saved without a write, so re-sending the same data neither bumps the version nor turns
+    an approved product back into a draft."""
+    return plan.before is not None and plan.associations is None and not plan.changes
+
+
 def _audit_entries(plans: list[_Plan]):
     """(product, action, changes, None) per saved product, built from what the batch holds.
     No state: a product's earlier revisions are rebuilt from its diffs (pim.audit), so a save
     of ten values of a 2,400-value product records ten values, not 2,400."""
     for plan in plans:
-        product = plan.product
-        if plan.category_ids is None:
-            categories = plan.before["categories"] if plan.before else ()
-        else:
-            categories = dict.fromkeys(plan.item["categories"])
-        after = product_state(
-            sku=product.sku,
-            family=plan.family,
-            parent=plan.parent.code if plan.parent else None,
-            enabled=product.is_enabled,
-            categories=categories,
-            values=plan.values,
-        )
         action = AuditAction.CREATE if plan.before is None else AuditAction.UPDATE
-        yield product, action, entry_changes(plan.before, after), None
+        yield plan.product, action, plan.changes, None
 
 
 def _build(plan: _Plan, catalog: Catalog, mode: str, expected_version: int | None) -> None:

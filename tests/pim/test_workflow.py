@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from governance import roles, workflow
-from governance.audit import acting_as
+from governance.audit import acting_as, history
 from governance.models import Channel, PublishedSnapshot, WorkflowTransition
 from pim.models import Attribute, Product, ProductModel
 from pim.services import catalog as catalog_services
@@ -408,3 +408,25 @@ def test_admin_actions_report_per_item_and_reject_asks_why(catalog, client):
     assert WorkflowTransition.objects.get(to_state="draft").comment == "Typo"
     listing = client.get("/admin/pim/product/?workflow_state__exact=draft").content.decode()
     assert "mug-2" in listing
+
+
+def test_resending_the_same_data_leaves_an_approved_product_approved(catalog, api_client):
+    """An import or an integration that re-sends what is stored changes nothing: no new
+    version, no audit record, no new draft."""
+    product = complete_shirt()
+    editor, owner = member(roles.PRODUCT_EDITOR), member(roles.PRODUCT_DATA_OWNER)
+    move(editor, product, "submit")
+    move(owner, product, "approve")
+    product.refresh_from_db()
+    version, records = product.version, history(product).count()
+    api_client.force_authenticate(editor)
+    same = {"values": {"name": value("Shirt fr_FR", locale="fr_FR")}, "enabled": True}
+    response = api_client.patch("/api/v1/products/shirt-1", same, format="json")
+    assert response.status_code == 200, response.json()
+    product.refresh_from_db()
+    assert (product.workflow_state, product.version) == ("approved", version)
+    assert history(product).count() == records
+    changed = {"values": {"name": value("Chemise", locale="fr_FR")}}
+    assert api_client.patch("/api/v1/products/shirt-1", changed, format="json").status_code == 200
+    product.refresh_from_db()
+    assert (product.workflow_state, product.version) == ("draft", version + 1)
