@@ -75,6 +75,17 @@ def notify_reviewers(*, spec, obj, submitter) -> list[Notification]:
     )
 
 
+def reviews_settled(*, obj) -> int:
+    """Once an item leaves review, the requests to review it are done for everyone: they are
+    marked read so reviewers' unread lists hold only what still waits."""
+    return Notification.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        verb="review_requested",
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
 def notify_rejection(*, obj, recipient_id: int, record) -> list[Notification]:
     """Tell the submitter why their item went back to draft."""
     recipient = get_user_model().objects.filter(pk=recipient_id, is_active=True).first()

@@ -282,6 +282,8 @@ def transition(*, obj: models.Model, action: str, comment: str = "") -> models.M
         PublishedSnapshot.objects.filter(
             content_type=_content_type(locked), object_id=locked.pk
         ).delete()
+    if from_state == IN_REVIEW:
+        notifications.reviews_settled(obj=locked)
     if move.target == IN_REVIEW:
         notifications.notify_reviewers(spec=spec, obj=locked, submitter=actor)
     elif action == "reject" and submission is not None and submission.actor_id:

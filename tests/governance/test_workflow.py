@@ -206,6 +206,18 @@ def test_rejection_notifies_the_submitter_with_the_comment(
     assert mail.outbox[-1].to == [editor.email]
 
 
+@pytest.mark.parametrize(("action", "comment"), [("approve", ""), ("reject", "Blurry")])
+def test_leaving_review_settles_the_review_requests_for_everyone(
+    product, editor, owner, action, comment
+):
+    other = member(roles.PRODUCT_DATA_OWNER, "second_owner")
+    move(editor, product, "submit")
+    unread = Notification.objects.filter(verb="review_requested", read_at__isnull=True)
+    assert set(unread.values_list("recipient", flat=True)) == {owner.pk, other.pk}
+    move(other, product, action, comment)
+    assert not unread.exists()  # nobody is left asked to review what was decided
+
+
 def test_rejection_needs_a_comment(product, editor, owner):
     move(editor, product, "submit")
     assert [e["code"] for e in refusal(owner, product, "reject", " ")] == ["comment_required"]

@@ -22,7 +22,7 @@ from dam.models import (
 )
 from dam.rendering import renditions_pregenerate
 from dam.services import local_copy, version_metadata_extract
-from governance.models import Channel, Currency, Locale
+from governance.models import Channel, Currency, Locale, PublishedSnapshot
 from linking.demo_media import FILENAME, seed_media
 from pim.models import Product
 
@@ -67,6 +67,13 @@ def test_seed_demo_builds_the_demo_catalog_once(settings):
     assert list(editor.groups.values_list("name", flat=True)) == ["Product Editor"]
     assert editor.has_perm("pim.submit_product") and not editor.has_perm("pim.approve_product")
     assert "login: viewer / tessera-viewer  (Viewer)" in second
+    # The demo workflow: approved products (what channels see), others waiting for the owner.
+    states = Counter(Product.objects.values_list("workflow_state", flat=True))
+    assert (states["approved"], states["in_review"]) == (40, 8)
+    assert PublishedSnapshot.objects.count() == 40
+    owner = get_user_model().objects.get(username="owner")
+    waiting = owner.notifications.filter(verb="review_requested", read_at__isnull=True)
+    assert waiting.count() == 8  # the approved ones' requests are settled
     assert seed_media(scale=MEDIA_SCALE) == 0  # the media once, whoever calls
 
 

@@ -2,7 +2,8 @@
 
 Safe to run again: what exists is left as it is. The catalog itself is in linking/demo.py, the
 demo media (pictures, a video, a PDF named `SKU_role_position.ext`) in linking/demo_media.py;
-one demo login per role (governance/roles.py).
+one demo login per role (governance/roles.py); some products approved by the demo owner
+(what channels see) and some waiting for review.
 """
 
 import logging
@@ -15,8 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from dam.models import Asset
-from governance import roles
+from governance import roles, workflow
 from governance import services as governance
+from governance.audit import acting_as, actor_for
 from governance.models import Channel, Currency, Locale
 from linking.demo import seed_catalog
 from linking.demo_media import seed_media
@@ -28,11 +30,15 @@ LOCALES = [
     ("de_DE", "Deutsch (Deutschland)"),
 ]
 CURRENCIES = [("EUR", "Euro"), ("USD", "US dollar"), ("GBP", "Pound sterling")]
+# (code, label, locales, currencies, completeness a product needs there to be approved)
 CHANNELS = [
-    ("ecommerce", "Web shop", ["en_US", "fr_FR", "de_DE"], ["EUR", "USD", "GBP"]),
-    ("mobile", "Mobile app", ["en_US", "fr_FR"], ["EUR", "USD"]),
-    ("print", "Print catalogue", ["de_DE", "fr_FR"], ["EUR"]),
+    ("ecommerce", "Web shop", ["en_US", "fr_FR", "de_DE"], ["EUR", "USD", "GBP"], 80),
+    ("mobile", "Mobile app", ["en_US", "fr_FR"], ["EUR", "USD"], 75),
+    ("print", "Print catalogue", ["de_DE", "fr_FR"], ["EUR"], 50),
 ]
+# The demo workflow: so many products approved (channels see them) and so many waiting for
+# review (the owner's notifications), by the editor and the owner, in SKU order.
+APPROVED, IN_REVIEW = 40, 8
 # Demo logins, printed by `make run`. Never created outside DEBUG without --force.
 DEMO_USERS = [
     ("admin", "tessera-admin", {"is_staff": True, "is_superuser": True}),
@@ -94,13 +100,15 @@ class Command(BaseCommand):
             for code, label in entries:
                 if not model.objects.filter(code=code).exists():
                     governance.code_entry_create(model=model, code=code, label=label)
-        for code, label, locales, currencies in CHANNELS:
+        for code, label, locales, currencies, threshold in CHANNELS:
             if not Channel.objects.filter(code=code).exists():
                 governance.channel_create(
-                    code=code, label=label, locales=locales, currencies=currencies
+                    code=code,
+                    label=label,
+                    locales=locales,
+                    currencies=currencies,
+                    approval_min_completeness=threshold,
                 )
-        products = seed_catalog()
-        assets = seed_media(scale=media_scale, note=lambda text: self.stdout.write(f"  {text}"))
         User = get_user_model()
         for username, password, flags in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
@@ -109,7 +117,29 @@ class Command(BaseCommand):
                 user = User.objects.create_user(username=username, password=password, **flags)
                 if role:
                     user.groups.add(Group.objects.get(name=role))
+        products = seed_catalog()
+        if products:
+            _demo_workflow(
+                editor=User.objects.get(username="editor"), owner=User.objects.get(username="owner")
+            )
+        assets = seed_media(scale=media_scale, note=lambda text: self.stdout.write(f"  {text}"))
         return products, assets
+
+
+def _demo_workflow(*, editor, owner) -> None:
+    """Submit the products complete enough for every channel as the editor, and approve the
+    first of them as the owner (four-eyes: not the submitter)."""
+    submitted = []
+    for product in Product.objects.order_by("sku_key"):
+        if len(submitted) == APPROVED + IN_REVIEW:
+            break
+        if workflow.refusals(obj=product, action="submit", actor=actor_for(user=editor)):
+            continue  # not complete enough somewhere: it stays a draft
+        with acting_as(user=editor):
+            submitted.append(workflow.transition(obj=product, action="submit"))
+    with acting_as(user=owner):
+        for product in submitted[:APPROVED]:
+            workflow.transition(obj=product, action="approve", comment="Demo: ready to publish.")
 
 
 @contextmanager
