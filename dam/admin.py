@@ -15,12 +15,13 @@ from dam.models import (
     RenditionProfile,
     UploadPreset,
 )
-from dam.policies import asset_policy
+from dam.policies import asset_policy, granted_collection_ids
 from dam.services_access import collection_grant, collection_revoke
 from dam.views import rendition_path
 from governance import workflow_admin
 from governance.admin import CodeFrozenAdmin, ServiceAdmin
 from governance.admin_access import GrantAdmin
+from governance.audit import current_user
 from governance.policies import PolicyAdminMixin
 
 TEXT_FIELDS = list(services.TEXT_LIMITS)
@@ -112,11 +113,15 @@ class AssetAdmin(PolicyAdminMixin, ServiceAdmin):
         services.asset_delete(asset=obj)
 
     def service_save(self, data, *, existing):
+        user = current_user()  # the admin's person (ActorMiddleware): their collection scope
+        scope = granted_collection_ids(user) if user is not None else None
         if existing is None:
             upload = data["upload"]
             try:
                 [result] = services.assets_ingest(
-                    uploads=[(upload.name, upload)], collection=data.get("collection")
+                    uploads=[(upload.name, upload)],
+                    collection=data.get("collection"),
+                    collection_scope=scope,
                 )
             except services.UploadsRefused as exc:
                 raise ValidationError([refusal.message for _, _, refusal in exc.refusals]) from None
@@ -135,7 +140,7 @@ class AssetAdmin(PolicyAdminMixin, ServiceAdmin):
                 **{locale: None for locale in getattr(existing, field) if locale not in new},
                 **new,
             }
-        return services.asset_update(asset=existing, changes=changes)
+        return services.asset_update(asset=existing, changes=changes, collection_scope=scope)
 
     @admin.display(description="MIME")
     def mime(self, asset):

@@ -122,14 +122,32 @@ def _enqueue_media_work(version: AssetVersion) -> None:
     media_render_pregenerated.delay_on_commit(version.pk)
 
 
+def collection_in_scope(collection: Collection | None, scope: set[int] | None) -> None:
+    """A scoped writer (`scope`: the collection ids they work in; None = anywhere) files assets
+    only in those collections, never in none: it would vanish from their own view."""
+    if scope is not None and (collection is None or collection.pk not in scope):
+        raise ValidationError(
+            {
+                "collection": ValidationError(
+                    "Choose one of the collections you work in.", code="out_of_scope"
+                )
+            }
+        )
+
+
 def assets_ingest(
-    *, uploads: list[tuple[str, BinaryIO]], actor=None, collection: Collection | None = None
+    *,
+    uploads: list[tuple[str, BinaryIO]],
+    actor=None,
+    collection: Collection | None = None,
+    collection_scope: set[int] | None = None,
 ) -> list[Ingested]:
     """Create an asset per file; every file is inspected before any is stored (all or nothing).
 
     A file whose exact bytes are already in the library answers that asset instead of a copy.
     Metadata extraction and pre-generated renditions are queued after commit.
     """
+    collection_in_scope(collection, collection_scope)
     inspections = _inspect_all(uploads, collection)
     results = []
     for (name, file), inspection in zip(uploads, inspections, strict=True):
@@ -291,8 +309,15 @@ def _localized(current: dict, patch, field: str, errors: dict) -> dict:
 
 
 @transaction.atomic
-def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = None) -> Asset:
-    """Change descriptive metadata: texts merge per locale (null erases), manual tags replace."""
+def asset_update(
+    *,
+    asset: Asset,
+    changes: dict,
+    expected_version: int | None = None,
+    collection_scope: set[int] | None = None,
+) -> Asset:
+    """Change descriptive metadata: texts merge per locale (null erases), manual tags replace;
+    a scoped writer moves it only between their collections."""
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     if expected_version is not None and asset.version != expected_version:
         raise VersionConflict(asset.version)
@@ -331,6 +356,11 @@ def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = 
             errors["collection"] = [
                 ValidationError(f"There is no collection {code!r}.", code="unknown")
             ]
+        else:
+            try:
+                collection_in_scope(asset.collection, collection_scope)
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
     tags = changes.get("tags")
     if "tags" in changes and (
         not isinstance(tags, list)
@@ -360,11 +390,15 @@ def asset_update(*, asset: Asset, changes: dict, expected_version: int | None = 
 
 
 @transaction.atomic
-def asset_restore(*, asset: Asset, record_id: int) -> Asset:
+def asset_restore(
+    *, asset: Asset, record_id: int, collection_scope: set[int] | None = None
+) -> Asset:
     """Return an asset's descriptive metadata to the state an audit record of it holds, and
     its file to that record's current version (as a new version); audited as a restore."""
+    # Locked before comparing: a write in between would not be undone.
+    locked = Asset.objects.select_for_update().get(pk=asset.pk)
     record = restorable_record(asset, record_id)
-    state, current = record.state, asset_state(Asset.objects.get(pk=asset.pk))
+    state, current = record.state, asset_state(locked)
     changes = {
         name: state.get(name) for name in ("credit", "focal_point_x", "focal_point_y", "tags")
     }
@@ -374,7 +408,7 @@ def asset_restore(*, asset: Asset, record_id: int) -> Asset:
         changes[field] = {**dict.fromkeys(set(current[field]) - set(texts)), **texts}
     number = state.get("current_version")
     with recording_as(action=AuditAction.RESTORE, note={"restored_record": [None, record.pk]}):
-        asset = asset_update(asset=asset, changes=changes)
+        asset = asset_update(asset=asset, changes=changes, collection_scope=collection_scope)
         if number is not None and number != current["current_version"]:
             version_restore(asset=asset, number=number, actor=current_user())
             asset.refresh_from_db()

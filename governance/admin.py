@@ -11,6 +11,7 @@ from treebeard.forms import movenodeform_factory
 
 from governance import services
 from governance.admin_audit import AuditHistoryMixin  # also registers the audit record admin
+from governance.governed import DECIDE
 from governance.models import (
     Category,
     Channel,
@@ -216,7 +217,7 @@ class ServiceInline(admin.TabularInline):
 
 def governed_readonly(request, readonly) -> list:
     """Only a Metadata Manager switches `is_governed`; for anyone else it is read-only."""
-    if request.user.has_perm("governance.approve_changerequest"):
+    if request.user.has_perm(DECIDE):
         return list(readonly)
     return [*readonly, "is_governed"]
 

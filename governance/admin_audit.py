@@ -44,7 +44,7 @@ class AuditHistoryMixin:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        rows = list(history(obj).select_related("api_key")[: HISTORY_LIMIT + 1])
+        rows = list(history(obj).defer("state")[: HISTORY_LIMIT + 1])
         for record in rows:
             record.actor_kind = actor_kind(record)
         context = {

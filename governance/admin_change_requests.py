@@ -10,8 +10,6 @@ from governance import change_requests
 from governance.admin import ServiceAdmin
 from governance.models import Category, ChangeRequest, ChangeRequestStatus, Vocabulary
 
-DECIDE = "governance.approve_changerequest"
-
 
 class DecisionForm(ActionForm):
     comment = forms.CharField(
@@ -70,7 +68,7 @@ class ChangeRequestAdmin(ServiceAdmin):
         return False  # the record of a decision stays
 
     def has_approve_permission(self, request):
-        return request.user.has_perm(DECIDE)
+        return request.user.has_perm(change_requests.APPROVE_PERMISSION)
 
     def service_save(self, data, *, existing):
         try:

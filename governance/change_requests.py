@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from governance import services
 from governance.audit import audit_record, current_actor, current_user, diff, fields_state
-from governance.governed import change_request_applying
+from governance.governed import DECIDE, change_request_applying
 from governance.models import (
     AuditAction,
     Category,
@@ -23,7 +23,7 @@ from governance.services import event_emit, labels_merge, labels_validate
 from governance.signals import categories_merged, terms_merged
 from governance.validators import validate_code
 
-APPROVE_PERMISSION = "governance.approve_changerequest"
+APPROVE_PERMISSION = DECIDE
 AUDITED_FIELDS = ("status", "decided_by", "decided_at", "decision_comment")
 
 # Payload fields by kind: (required, optional); a category's `parent` defaults to the tree's root.

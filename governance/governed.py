@@ -5,9 +5,12 @@ approved change request (`governance.change_requests`), which applies it inside
 import contextvars
 from contextlib import contextmanager
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 
+from governance.audit import current_actor
 from governance.models import Category, Vocabulary
+
+DECIDE = "governance.approve_changerequest"  # who decides change requests and governance
 
 _applying: contextvars.ContextVar = contextvars.ContextVar(
     "tessera_change_request_applying", default=False
@@ -59,3 +62,13 @@ def tree_guard(*paths: str) -> None:
     governed = Category.objects.filter(path__in=roots, depth=1, is_governed=True)
     for name in governed.values_list("code", flat=True)[:1]:
         _refuse("Category tree %(name)s is governed", name)
+
+
+def governed_switch_guard(*, current: bool, new) -> None:
+    """Only a Metadata Manager (or the system: commands, migrations) switches a vocabulary or a
+    tree between governed and not; an API key never does (PermissionDenied → 403)."""
+    if bool(new) == bool(current):
+        return
+    actor = current_actor()
+    if actor.api_key_id is not None or (actor.user is not None and not actor.user.has_perm(DECIDE)):
+        raise PermissionDenied("Only a Metadata Manager governs vocabularies and category trees.")

@@ -18,7 +18,7 @@ from governance.audit import (
     category_state,
     model_state,
 )
-from governance.governed import tree_guard, vocabulary_guard
+from governance.governed import governed_switch_guard, tree_guard, vocabulary_guard
 from governance.models import (
     ActivatableCode,
     Category,
@@ -308,6 +308,7 @@ def vocabulary_create(
     *, code: str, labels: dict | None = None, is_governed: bool = False
 ) -> Vocabulary:
     """Create a controlled vocabulary (an empty list of terms), governed or not."""
+    governed_switch_guard(current=False, new=is_governed)
     vocabulary, errors = Vocabulary(code=code.strip(), is_governed=is_governed), {}
     try:
         vocabulary.labels = labels_validate(labels)
@@ -323,6 +324,9 @@ def vocabulary_update(*, vocabulary: Vocabulary, changes: dict) -> Vocabulary:
     """Change a vocabulary's labels (merged per locale; None erases a locale) or whether it is
     governed; the code never changes."""
     before = model_state(vocabulary, VOCABULARY_FIELDS)
+    governed_switch_guard(
+        current=vocabulary.is_governed, new=changes.get("is_governed", vocabulary.is_governed)
+    )
     errors = _apply_with_labels(vocabulary, changes, editable={"labels", "is_governed"})
     _clean_and_save(vocabulary, errors)
     audit_change(obj=vocabulary, before=before, after=model_state(vocabulary, VOCABULARY_FIELDS))
@@ -460,6 +464,7 @@ def category_create(
     """Create a category under `parent` (a code), or a new tree when parent is None (governed
     or not). A governed tree refuses (`governed`): it grows by approved change requests."""
     _trees_lock()
+    governed_switch_guard(current=False, new=is_governed)
     category, errors = Category(code=code.strip(), is_governed=is_governed), {}
     if is_governed and parent is not None:
         errors["is_governed"] = [_not_a_tree()]
@@ -521,6 +526,9 @@ def category_update(
     _category_refresh(category)
     before = category_state(category)
     labels = category.labels
+    governed_switch_guard(
+        current=category.is_governed, new=changes.get("is_governed", category.is_governed)
+    )
     errors = _apply_with_labels(category, changes, editable={"labels", "is_governed"})
     if "is_governed" in changes and not category.is_root():
         errors["is_governed"] = [_not_a_tree()]

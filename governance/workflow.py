@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_guid import get_guid
 
-from governance.audit import Actor, audit_record, current_actor
+from governance.audit import REVISIONS, Actor, audit_record, current_actor, history
 from governance.models import (
     AuditAction,
     AuditRecord,
@@ -53,11 +53,10 @@ TRANSITIONS: dict[str, Move] = {
     "reopen": Move(frozenset({RETIRED}), DRAFT, "retire", "reopened"),
 }
 ACTION_CHOICES = [(name, name) for name in TRANSITIONS]
+MAX_BULK_ITEMS = 1000
 # Gates are checked where an object heads for approval: a reviewer is not asked to look at
 # what could not be approved anyway.
 GATED_ACTIONS = {"submit", "approve"}
-# The edits that make someone the last editor (four-eyes); transitions are not edits.
-EDIT_ACTIONS = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.RESTORE)
 
 
 @dataclass(frozen=True)
@@ -134,13 +133,9 @@ def last_submission(obj) -> WorkflowTransition | None:
 
 
 def _last_edit(obj) -> AuditRecord | None:
-    return (
-        AuditRecord.objects.filter(
-            content_type=_content_type(obj), object_id=obj.pk, action__in=EDIT_ACTIONS
-        )
-        .order_by("-id")
-        .first()
-    )
+    """The latest create, update or restore: who made the content (transitions are not
+    edits)."""
+    return history(obj).filter(action__in=REVISIONS).defer("state", "changes").first()
 
 
 def four_eyes_problems(obj, actor: Actor) -> list[ValidationError]:
@@ -341,7 +336,19 @@ def transition_many(
     *, objects: Iterable[models.Model], action: str, comment: str = ""
 ) -> list[ItemReport]:
     """Apply one action to many objects, each on its own (a savepoint per object): a refused
-    item is reported with its reasons and does not stop the others."""
+    item is reported with its reasons and does not stop the others. At most MAX_BULK_ITEMS,
+    whatever the entry point (API, admin action): one request, one transaction."""
+    objects = list(objects)
+    if len(objects) > MAX_BULK_ITEMS:
+        raise ValidationError(
+            {
+                "items": ValidationError(
+                    "At most %(max)d items at once.",
+                    code="too_many",
+                    params={"max": MAX_BULK_ITEMS},
+                )
+            }
+        )
     reports = []
     for obj in objects:
         try:

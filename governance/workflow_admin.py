@@ -6,6 +6,7 @@ Any model registered with `governance.workflow` gets them with
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from governance import workflow
@@ -28,10 +29,12 @@ def _report(request, reports) -> None:
 
 
 def _apply(request, queryset, action: str, comment: str = "") -> None:
-    _report(
-        request,
-        workflow.transition_many(objects=list(queryset), action=action, comment=comment),
-    )
+    try:
+        reports = workflow.transition_many(objects=queryset, action=action, comment=comment)
+    except ValidationError as exc:  # too many at once: nothing was moved
+        messages.error(request, " ".join(exc.messages))
+        return
+    _report(request, reports)
 
 
 @admin.action(description="Submit the selected items for review")

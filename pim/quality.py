@@ -137,6 +137,8 @@ def _similar_pairs_python(threshold: float):
         for index, (y_id, y_sku, y_parent, y_name, y_key) in enumerate(names):
             matcher.set_seq2(y_key)  # seq2 is the one difflib indexes: set once per row
             for x_id, x_sku, x_parent, x_name, x_key in names[:index]:
+                if x_id == y_id:
+                    continue  # one product's names in several channels (PostgreSQL: x.id < y.id)
                 if x_parent is not None and x_parent == y_parent:
                     continue  # siblings of one product model may share a name
                 matcher.set_seq1(x_key)

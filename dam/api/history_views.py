@@ -7,7 +7,7 @@ from rest_framework.parsers import JSONParser
 
 from dam import services
 from dam.api.views import AssetViewSet
-from dam.policies import asset_policy
+from dam.policies import asset_policy, granted_collection_ids
 from governance.api.audit_views import (
     AuditCursorPagination,
     AuditRecordSerializer,
@@ -39,4 +39,7 @@ class AssetHistoryViewSet(AssetViewSet):
         if not asset_policy.allows(request.user, "change", asset):
             raise exceptions.PermissionDenied()
         record = json_object(request.data).get("record")
-        return self._present(services.asset_restore(asset=asset, record_id=record))
+        scope = granted_collection_ids(request.user)
+        return self._present(
+            services.asset_restore(asset=asset, record_id=record, collection_scope=scope)
+        )

@@ -134,25 +134,34 @@ class AssetViewSet(viewsets.GenericViewSet):
         collection = None
         if request.data.get("collection"):
             collection = Collection.objects.filter(code=request.data["collection"]).first()
-            scope = granted_collection_ids(request.user)
-            if collection is None or (scope is not None and collection.pk not in scope):
+            if collection is None:
                 raise ValidationError(
                     {"collection": ValidationError("There is no such collection.", code="unknown")}
                 )
         try:
             results = services.assets_ingest(
-                uploads=[(f.name, f) for f in files], actor=current_user(), collection=collection
+                uploads=[(f.name, f) for f in files],
+                actor=current_user(),
+                collection=collection,
+                collection_scope=granted_collection_ids(request.user),
             )
         except services.UploadsRefused as exc:
             raise UploadRefused(exc) from None
-        fresh = selectors.asset_list().in_bulk([r.asset.pk for r in results])  # one read for all
+        # One read for all; a duplicate of an asset outside the uploader's scope is named as a
+        # duplicate but not shown.
+        visible = asset_policy.visible(request.user, selectors.asset_list())
+        fresh = visible.in_bulk([r.asset.pk for r in results])
         context = {"request": request}
         body = [
             {
                 "file": f.name,
                 "created": r.created,
                 "duplicate": r.duplicate,
-                "asset": AssetSerializer(fresh[r.asset.pk], context=context).data,
+                "asset": (
+                    AssetSerializer(fresh[r.asset.pk], context=context).data
+                    if r.asset.pk in fresh
+                    else None
+                ),
             }
             for f, r in zip(files, results, strict=True)
         ]
@@ -170,6 +179,7 @@ class AssetViewSet(viewsets.GenericViewSet):
                 asset=asset,
                 changes=dict(json_object(request.data)),
                 expected_version=asset.version if request.headers.get("If-Match") else None,
+                collection_scope=granted_collection_ids(request.user),
             )
         except VersionConflict:
             raise PreconditionFailed() from None

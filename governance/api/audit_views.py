@@ -72,7 +72,7 @@ class RestoreSerializer(serializers.Serializer):
 
 def object_history(obj):
     """An object's records as the history endpoints list them."""
-    return history(obj).select_related("api_key")
+    return history(obj).select_related("api_key").defer("state")  # state is never served
 
 
 def history_response(view, obj):
@@ -122,7 +122,7 @@ class AuditRecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         params = self.request.query_params
-        records = AuditRecord.objects.select_related("api_key")
+        records = AuditRecord.objects.select_related("api_key").defer("state")
         if params.get("object_type"):
             records = records.filter(content_type=_content_type(params["object_type"]))
         if params.get("object_id"):

@@ -3,7 +3,7 @@ allowed to (`add_changerequest`), approved or rejected by a Metadata Manager
 (`approve_changerequest`)."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -13,8 +13,6 @@ from governance import change_requests, selectors
 from governance.api import change_request_serializers as serializers
 from governance.api.pagination import IdCursorPagination
 from governance.models import Category, ChangeRequest, ChangeRequestStatus, Vocabulary
-
-DECIDE = "governance.approve_changerequest"
 
 
 class ChangeRequestFilterSet(django_filters.FilterSet):
@@ -38,14 +36,8 @@ class ChangeRequestPermissions(permissions.DjangoModelPermissions):
 
     def has_permission(self, request, view):
         if view.action in ("approve", "reject"):
-            return bool(request.user and request.user.has_perm(DECIDE))
+            return bool(request.user and request.user.has_perm(change_requests.APPROVE_PERMISSION))
         return super().has_permission(request, view)
-
-
-def governed_switch_check(request, data: dict, *, current: bool = False) -> None:
-    """Only a Metadata Manager switches a vocabulary or tree between governed and not (403)."""
-    if data.get("is_governed", current) != current and not request.user.has_perm(DECIDE):
-        raise PermissionDenied("Only a Metadata Manager governs vocabularies and category trees.")
 
 
 def _target(model, field: str, code):

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from governance import selectors, services
 from governance.api import filters, serializers
-from governance.api.change_request_views import governed_switch_check
 from governance.api.pagination import CodeCursorPagination, TermCursorPagination
 from governance.models import Term, Vocabulary
 from governance.policies import channel_visible
@@ -131,7 +130,6 @@ class VocabularyViewSet(CodeResourceViewSet):
     )
     def create(self, request):
         data = self.parse()
-        governed_switch_check(request, data)
         vocabulary = services.vocabulary_create(**data)
         return self.respond(self.fresh(vocabulary), status.HTTP_201_CREATED)
 
@@ -141,7 +139,6 @@ class VocabularyViewSet(CodeResourceViewSet):
     def partial_update(self, request, code):
         vocabulary = self.get_object()
         changes = self.parse(partial=True)
-        governed_switch_check(request, changes, current=vocabulary.is_governed)
         services.vocabulary_update(vocabulary=vocabulary, changes=changes)
         return self.respond(self.fresh(vocabulary))
 
@@ -224,7 +221,6 @@ class CategoryViewSet(CodeResourceViewSet):
     )
     def create(self, request):
         data = self.parse()
-        governed_switch_check(request, data)
         category = services.category_create(**data)
         return self.respond(self.fresh(category), status.HTTP_201_CREATED)
 
@@ -234,7 +230,6 @@ class CategoryViewSet(CodeResourceViewSet):
     def partial_update(self, request, code):
         category = self.get_object()
         data = self.parse(partial=True)
-        governed_switch_check(request, data, current=category.is_governed)
         services.category_update(
             category=category,
             changes={k: v for k, v in data.items() if k != "parent"},

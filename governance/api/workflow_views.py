@@ -16,8 +16,6 @@ from governance.api.pagination import IdCursorPagination
 from governance.api.serializers import StrictInputSerializer
 from governance.models import Notification
 
-MAX_BULK_ITEMS = 1000
-
 
 class TransitionInputSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=workflow.ACTION_CHOICES)
@@ -26,7 +24,9 @@ class TransitionInputSerializer(StrictInputSerializer):
 
 class BulkTransitionInputSerializer(TransitionInputSerializer):
     items = serializers.ListField(
-        child=serializers.CharField(max_length=255), min_length=1, max_length=MAX_BULK_ITEMS
+        child=serializers.CharField(max_length=255),
+        min_length=1,
+        max_length=workflow.MAX_BULK_ITEMS,
     )
 
 

@@ -36,7 +36,10 @@ class ProductHistoryViewSet(ProductViewSet):
         if not product_policy.allows(request.user, "change", product):
             raise exceptions.PermissionDenied()
         record = json_object(request.data).get("record")
-        return self._present(product_restore(product=product, record_id=record))
+        scope = product_policy.write_scope(request.user)
+        return self._present(
+            product_restore(product=product, record_id=record, category_scope=scope)
+        )
 
 
 class ProductModelHistoryViewSet(ProductModelViewSet):

@@ -151,8 +151,7 @@ def product_model_save(
     audit_record(
         obj=product_model,
         action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        changes=entry_changes(before, after),
-        state=after,
+        changes=entry_changes(before, after),  # no state: like products, the diffs suffice
     )
     if changes:
         product_model_completeness_refresh.delay_on_commit(product_model.pk)

@@ -34,13 +34,17 @@ def _values_in(state: dict, current: dict, attributes: frozenset[str] | set[str]
 
 
 @transaction.atomic
-def product_restore(*, product: Product, record_id: int) -> Product:
+def product_restore(
+    *, product: Product, record_id: int, category_scope: list[str] | None = None
+) -> Product:
     """Return a product to its state right after one of its audit records (values, categories,
-    enabled, family, parent); audited as a restore. What today's catalog refuses is a 422."""
+    enabled, family, parent); audited as a restore. What today's catalog refuses is a 422, and
+    a scoped writer (`category_scope`) restores only classifications inside their scope."""
+    # Locked before the state is rebuilt: a write in between would not be undone.
+    current = Product.objects.select_for_update().get(pk=product.pk)
     record = restorable_record(product, record_id, needs_state=False)
     state = product_state_at(product, record)
     catalog = selectors.catalog_load()
-    current = Product.objects.get(pk=product.pk)
     family = catalog.families.get(state["family"])
     item = {
         "sku": current.sku,
@@ -53,7 +57,9 @@ def product_restore(*, product: Product, record_id: int) -> Product:
         ),
     }
     with recording_as(action=AuditAction.RESTORE, note={"restored_record": [None, record.pk]}):
-        [outcome] = product_upsert_many(items=[item], mode="update", catalog=catalog)
+        [outcome] = product_upsert_many(
+            items=[item], mode="update", catalog=catalog, category_scope=category_scope
+        )
     if not outcome.ok:
         errors: dict = {}
         for error in outcome.errors:

@@ -160,3 +160,36 @@ def test_admin_asset_changelist_follows_the_scope(library, client):
     assert [a.pk for a in page.context["cl"].result_list] == [library["autumn"].pk]
     hidden = client.get(f"/admin/dam/asset/{library['spring'].pk}/change/")
     assert hidden.status_code == 302
+
+
+def test_uploading_the_bytes_of_a_hidden_asset_does_not_reveal_it(library, api_client):
+    bob = member(roles.ASSET_CONTRIBUTOR, "bob")
+    collection_grant(collection=library["c_spring"], user=bob)
+    api_client.force_authenticate(bob)
+    same_bytes = upload("copy.jpg", image_bytes(size=(43, 30)))  # the autumn asset's picture
+    data = {"file": same_bytes, "collection": "spring"}
+    response = api_client.post("/api/v1/assets", data, format="multipart")
+    assert response.status_code == 200, response.json()
+    [item] = response.json()["results"]
+    assert item["duplicate"] is True and item["asset"] is None
+    assert str(library["autumn"].uuid) not in response.content.decode()
+
+
+def test_a_scoped_librarian_moves_assets_only_between_their_collections(library, api_client):
+    librarian = member(roles.ASSET_LIBRARIAN, "lena")
+    collection_grant(collection=library["c_spring"], user=librarian)
+    api_client.force_authenticate(librarian)
+    url = f"/api/v1/assets/{library['spring'].uuid}"
+    for target in ("autumn", None):  # another team's collection, or none (it would vanish)
+        refused = api_client.patch(url, {"collection": target}, format="json")
+        assert refused.status_code == 422, refused.json()
+        assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+            ("collection", "out_of_scope")
+        ]
+    moved = api_client.patch(url, {"collection": "spring_shoes"}, format="json")
+    assert moved.status_code == 200, moved.json()
+    assert Asset.objects.get(pk=library["spring"].pk).collection.code == "spring_shoes"
+    unfiled = api_client.post(
+        "/api/v1/assets", {"file": upload("n.jpg", image_bytes(size=(77, 20)))}, format="multipart"
+    )
+    assert unfiled.status_code == 422  # a scoped upload names one of their collections

@@ -172,7 +172,11 @@ def test_asset_api_transitions_snapshot_and_bulk(locales, api_client):
 
 
 def test_asset_admin_lists_and_filters_by_state(locales, client):
-    in_state(ingest(), "in_review")
+    waiting = in_state(ingest(), "in_review")
+    draft = ingest(color=(30, 200, 30))
     client.force_login(member(roles.ADMINISTRATOR, is_staff=True))
     page = client.get("/admin/dam/asset/?workflow_state__exact=in_review")
-    assert page.status_code == 200 and "In review" in page.content.decode()
+    assert page.status_code == 200
+    listed = page.context["cl"].result_list
+    assert [asset.pk for asset in listed] == [waiting.pk]  # the draft is filtered out
+    assert draft.pk != waiting.pk

@@ -681,3 +681,23 @@ def test_admin_is_governed_is_editable_by_managers_only(client, colours):
     client.force_login(staff(member("boss", METADATA_MANAGER)))
     page = client.get(f"/admin/governance/vocabulary/{colours.pk}/change/").content.decode()
     assert 'name="is_governed"' in page
+
+
+@pytest.mark.parametrize("target", ["vocabulary", "tree"])
+def test_only_a_metadata_manager_switches_governance_whatever_the_entry_point(
+    colours, tree, editor, manager, target
+):
+    """The rule lives in the services: an import, a task or a shell with an acting user meets
+    it as the API does; the system itself (commands, migrations) may switch."""
+
+    def ungovern():
+        if target == "vocabulary":
+            return services.vocabulary_update(vocabulary=colours, changes={"is_governed": False})
+        return services.category_update(category=tree, changes={"is_governed": False})
+
+    with acting_as(user=editor), pytest.raises(PermissionDenied):
+        ungovern()
+    with acting_as(user=editor), pytest.raises(PermissionDenied):
+        services.vocabulary_create(code="sizes", is_governed=True)
+    with acting_as(user=manager):
+        assert ungovern().is_governed is False

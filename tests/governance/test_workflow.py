@@ -151,6 +151,15 @@ def test_bulk_reports_each_item_and_a_failure_stops_nothing(catalog, editor):  #
     assert Event.objects.filter(name="pim.product.submitted").count() == 2
 
 
+def test_a_bulk_transition_is_bounded_for_every_entry_point(catalog, editor, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(workflow, "MAX_BULK_ITEMS", 1)  # the admin's "select all" meets it too
+    mugs = [save({"sku": f"mug-{n}", "family": "mugs"}).product for n in (1, 2)]
+    with acting_as(user=editor), pytest.raises(ValidationError) as refused:
+        workflow.transition_many(objects=mugs, action="submit")
+    assert refused.value.error_dict["items"][0].code == "too_many"
+    assert not Event.objects.filter(name="pim.product.submitted").exists()
+
+
 def test_submitting_notifies_the_reviewers_in_scope_by_row_and_mail(
     product, editor, owner, django_capture_on_commit_callbacks
 ):

@@ -5,13 +5,14 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from governance.audit import acting_as, audit_record, history
 from governance.models import ApiKey, AuditAction, AuditRecord, Category
 from pim.audit import product_state_at, stored_product_state
-from pim.models import Attribute, Family, FamilyVariant, Product, ProductModel
+from pim.models import Attribute, AttributeGroup, Family, FamilyVariant, Product, ProductModel
 from pim.services import catalog as catalog_services
 from pim.services.product_models import product_model_save
 from pim.services.products import product_delete
@@ -487,3 +488,13 @@ def test_every_revision_is_rebuilt_exactly_from_the_diffs(categories):
         assert product_state_at(product, record) == state
     restored = product_restore(product=product, record_id=seen[1][0].pk)
     assert stored_product_state(restored) == seen[1][1]
+
+
+def test_a_delete_the_database_refuses_leaves_no_record():
+    """The delete record is written before the row is deleted; when the database refuses (a
+    protected reference), the record goes with the rolled-back transaction."""
+    group = AttributeGroup.objects.filter(attributes__isnull=False).first()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        catalog_services.catalog_entry_delete(instance=group)
+    assert AttributeGroup.objects.filter(pk=group.pk).exists()
+    assert not history(group).filter(action=AuditAction.DELETE).exists()

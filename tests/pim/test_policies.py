@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance import roles
+from governance.audit import history
 from governance.services_access import category_grant, category_revoke
 from pim.models import Product, ProductModel
 from pim.policies import product_model_policy, product_policy
@@ -280,3 +281,18 @@ def test_bulk_lines_outside_the_scope_fail_on_their_own(scoped_editor):
     )
     statuses = [json.loads(line)["status_code"] for line in response.content.splitlines()]
     assert statuses == [201, 422]
+
+
+def test_a_scoped_editor_cannot_restore_a_product_into_another_teams_categories(
+    tree, scoped_editor
+):
+    assert save({"sku": "moved", "family": "mugs", "categories": ["toys"]}).ok
+    product = Product.objects.get(sku="moved")
+    first = history(product).order_by("id").first()
+    assert save({"sku": "moved", "categories": ["boots"]}).ok  # now in the editor's scope
+    refused = scoped_editor.post(
+        "/api/v1/products/moved/restore", {"record": first.pk}, format="json"
+    )
+    assert refused.status_code == 422
+    assert ("categories", "out_of_scope") in _codes(refused)
+    assert list(product.categories.values_list("code", flat=True)) == ["boots"]
