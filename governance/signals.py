@@ -11,3 +11,8 @@ terms_merged = Signal()
 # Sent while an approved category merge is applied, before the source categories go: move what
 # is classified in a source to the target. Arguments: sources (category codes), target (a code).
 categories_merged = Signal()
+
+# Sent after an object moved through the workflow, inside the transition's transaction.
+# Arguments: obj (the model instance, in its new state), action (submit, approve, reject,
+# retire, reopen…), from_state, to_state.
+transitioned = Signal()

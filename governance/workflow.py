@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_guid import get_guid
 
+from governance import signals
 from governance.audit import REVISIONS, Actor, audit_record, current_actor, history
 from governance.models import (
     AuditAction,
@@ -277,6 +278,9 @@ def transition(*, obj: models.Model, action: str, comment: str = "") -> models.M
         PublishedSnapshot.objects.filter(
             content_type=_content_type(locked), object_id=locked.pk
         ).delete()
+    signals.transitioned.send(
+        sender=type(locked), obj=locked, action=action, from_state=from_state, to_state=move.target
+    )
     if from_state == IN_REVIEW:
         notifications.reviews_settled(obj=locked)
     if move.target == IN_REVIEW:

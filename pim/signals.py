@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from governance.models import Channel, Currency, Locale, Term, Vocabulary
 from pim.models import Attribute, Family, FamilyRequirement, FamilyVariant, VariantLevel
@@ -47,3 +48,9 @@ def connect():
         m2m_changed.connect(
             catalog_changed, sender=through, dispatch_uid=f"pim-catalog-m2m-{through.__name__}"
         )
+
+
+# What pim tells the layers above it (receivers run inside the sender's transaction).
+# Sent when products' or product models' data (values, family, categories, parent, enabled)
+# changed or they were deleted. Arguments: product_ids, product_model_ids (lists of ints).
+products_changed = Signal()

@@ -14,7 +14,7 @@ def create_roles(apps, schema_editor):
             app_config.models_module = models_module
     from governance.roles import roles_sync
 
-    roles_sync(apps=apps)
+    roles_sync(apps=apps, strict=False)
 
 
 class Migration(migrations.Migration):

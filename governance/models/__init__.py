@@ -8,6 +8,7 @@ from governance.models.access import (
 )
 from governance.models.audit import AppendOnly, AuditAction, AuditRecord
 from governance.models.change_requests import ChangeKind, ChangeRequest, ChangeRequestStatus
+from governance.models.jobs import Job, JobState
 from governance.models.quality import QualityFinding, QualityRun, QualityRunStatus, QualitySeverity
 from governance.models.reference import (
     ActivatableCode,
@@ -43,6 +44,8 @@ __all__ = [
     "Currency",
     "Event",
     "FastJSONField",
+    "Job",
+    "JobState",
     "Locale",
     "Notification",
     "PublishedSnapshot",

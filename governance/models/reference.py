@@ -207,8 +207,13 @@ class Event(models.Model):
     object_type = models.CharField(max_length=50, blank=True, default="")
     object_ref = models.CharField(max_length=255, blank=True, default="")
     payload = models.JSONField(default=dict)
+    # The channel an event concerns, when it concerns one (a product published on a channel).
+    channel = models.CharField(max_length=100, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Publication order, given by the relay to committed events one at a time: the change feed's
+    # cursor, with no gaps and no duplicates however transactions interleave.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["created_at", "id"]

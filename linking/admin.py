@@ -1,1 +1,0 @@
-"""Admin registrations; saves call services."""

@@ -1,1 +1,0 @@
-"""Input and output serializers for the API."""

@@ -1,1 +1,0 @@
-"""API views; their writes call services."""

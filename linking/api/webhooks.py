@@ -1,0 +1,3 @@
+"""API: webhooks."""
+
+urlpatterns = []

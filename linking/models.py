@@ -1,1 +1,0 @@
-"""Product↔asset links, naming rules and channel syndication (see docs/architecture.md)."""

@@ -1,0 +1,32 @@
+"""Linking models, split by concept; import them from here."""
+
+from linking.models.feed import ChannelDocument
+from linking.models.links import ProductAssetLink, TaggedAttribute
+from linking.models.naming import NamingRule
+from linking.models.readiness import (
+    ChannelMediaPolicy,
+    FallbackMedia,
+    MediaReadiness,
+    MediaRequirement,
+)
+from linking.models.webhooks import (
+    DeliveryState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+__all__ = [
+    "ChannelDocument",
+    "ChannelMediaPolicy",
+    "DeliveryState",
+    "FallbackMedia",
+    "MediaReadiness",
+    "MediaRequirement",
+    "NamingRule",
+    "ProductAssetLink",
+    "TaggedAttribute",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

@@ -1,1 +1,0 @@
-"""Reads, with related rows fetched up front so query counts stay constant."""

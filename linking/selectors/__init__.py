@@ -1,0 +1,1 @@
+"""Linking reads, one module per concern."""

@@ -1,1 +1,0 @@
-"""Celery entry points: thin, idempotent, calling services."""

@@ -1,0 +1,1 @@
+"""Celery entry points: documents (thin, idempotent, calling services)."""

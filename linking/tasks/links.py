@@ -1,0 +1,1 @@
+"""Celery entry points: links (thin, idempotent, calling services)."""

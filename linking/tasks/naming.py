@@ -1,0 +1,1 @@
+"""Celery entry points: naming (thin, idempotent, calling services)."""

@@ -1,0 +1,1 @@
+"""Celery entry points: webhooks (thin, idempotent, calling services)."""
