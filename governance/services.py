@@ -636,21 +636,31 @@ def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
 
 
 def event_emit(
-    *, name: str, key: str, payload: dict, object_type: str = "", object_ref: str = ""
+    *,
+    name: str,
+    key: str,
+    payload: dict,
+    object_type: str = "",
+    object_ref: str = "",
+    channel: str = "",
 ) -> bool:
     """Record a domain event in the outbox, once per key, in the caller's transaction (it is
-    published only if that commits); True when it is new."""
+    published only if that commits); True when it is new. Sends `event_recorded`."""
+    from governance import signals
     from governance.models import Event
 
-    _, created = Event.objects.get_or_create(
+    event, created = Event.objects.get_or_create(
         key=key[:200],
         defaults={
             "name": name,
             "payload": payload,
             "object_type": object_type,
             "object_ref": str(object_ref)[:255],
+            "channel": channel,
         },
     )
+    if created:
+        signals.event_recorded.send(sender=Event, event=event)
     return created
 
 

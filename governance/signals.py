@@ -16,3 +16,7 @@ categories_merged = Signal()
 # Arguments: obj (the model instance, in its new state), action (submit, approve, reject,
 # retire, reopen…), from_state, to_state.
 transitioned = Signal()
+
+# Sent when event_emit wrote a new outbox event, inside the writer's transaction (the layer
+# that publishes events queues its relay on commit). Arguments: event.
+event_recorded = Signal()
