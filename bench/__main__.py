@@ -57,7 +57,8 @@ def main() -> int:
 
 
 def catalog_benchmarks() -> list:
-    """The PIM benchmarks, after a fresh PostgreSQL database and Django are set up for them."""
+    """The PIM and channel feed benchmarks, after a fresh PostgreSQL database and Django are
+    set up for them."""
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     prepare_database(url)
     os.environ.update(
@@ -82,11 +83,11 @@ def catalog_benchmarks() -> list:
 
     call_command("migrate", verbosity=0)
 
-    from bench import pim_benchmarks
+    from bench import feed_benchmark, pim_benchmarks
     from config.runtime import tune_gc
 
     tune_gc()  # as config/wsgi.py does for the server
-    return pim_benchmarks.BENCHMARKS
+    return pim_benchmarks.BENCHMARKS + feed_benchmark.BENCHMARKS
 
 
 def run(benchmark, args: argparse.Namespace, results: list) -> None:

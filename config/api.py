@@ -30,6 +30,14 @@ def api_root(request):
         "change-requests": "change-request-list",
         "quality-checks": "quality-check-list",
         "quality-runs": "quality-run-list",
+        "jobs": "job-list",
+        "links": "link-list",
+        "naming-rules": "naming-rule-list",
+        "relink-jobs": "relink-job-list",
+        "media-requirements": "media-requirement-list",
+        "fallback-media": "fallback-media-list",
+        "events": "event-list",
+        "webhooks": "webhook-list",
     }
     links = {key: reverse(name, request=request) for key, name in names.items()}
     links["schema"] = reverse("api-schema", request=request)

@@ -109,6 +109,9 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # SQLite cannot make unique constraints whose NULLs collide (a link without locale or
+    # channel); the link services check duplicates under a row lock instead.
+    SILENCED_SYSTEM_CHECKS = ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and throttling --------------------------------------------------------------
@@ -131,6 +134,8 @@ SIGNED_URL_MAX_AGE = env.int("TESSERA_SIGNED_URL_MAX_AGE", default=300)
 # Renditions of approved assets are sent to this public base (a CDN in front of the bucket's
 # renditions/ prefix) instead of a short-lived signed link. Empty: always signed.
 TESSERA_PUBLIC_RENDITION_BASE_URL = env.str("TESSERA_PUBLIC_RENDITION_BASE_URL", default="")
+# This site's public origin: channel documents carry absolute rendition URLs built on it.
+TESSERA_SITE_URL = env.str("TESSERA_SITE_URL", default="http://localhost:8000")
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
@@ -199,12 +204,43 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "governance.tasks.worker_heartbeat", "schedule": 60.0},
     "rights-expiry-report": {"task": "dam.tasks.rights_expiry_report", "schedule": 24 * 3600.0},
+    # Withdraws assets whose usage rights ended from the stored channel documents.
+    "channel-documents-sweep": {
+        "task": "linking.tasks.documents.channel_documents_sweep",
+        "schedule": 3600.0,
+    },
     # At night (server time), away from working hours: a run reads the whole catalog.
     "quality-run-nightly": {
         "task": "governance.tasks.quality_run_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Publishes events whose on-commit relay was lost; queues webhook retries too far off to
+    # wait in the broker (Redis re-delivers a task held past its visibility timeout).
+    "events-relay": {"task": "linking.tasks.webhooks.events_relay", "schedule": 60.0},
+    "webhook-deliveries-due": {
+        "task": "linking.tasks.webhooks.webhook_deliveries_due",
+        "schedule": 60.0,
+    },
 }
+
+# --- product media ----------------------------------------------------------------------------
+# The rendition profile whose URL product media lists give as each asset's thumbnail (none
+# while no profile has this code).
+TESSERA_MEDIA_THUMBNAIL_PROFILE = env.str("TESSERA_MEDIA_THUMBNAIL_PROFILE", default="thumbnail")
+
+# --- webhooks ---------------------------------------------------------------------------------
+# Let webhook endpoints be http:// and resolve to private, loopback or link-local addresses:
+# for tests and local receivers only, never in production (server-side request forgery).
+TESSERA_WEBHOOKS_ALLOW_PRIVATE = env.bool("TESSERA_WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Seconds between a failed attempt and the next (±10 % jitter); the default is Standard
+# Webhooks' schedule: 8 attempts over about 27.6 hours.
+TESSERA_WEBHOOK_RETRY_SCHEDULE = env.list(
+    "TESSERA_WEBHOOK_RETRY_SCHEDULE", cast=int, default=[5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+# An endpoint is disabled after this many failed attempts in a row, once the first of them
+# is at least TESSERA_WEBHOOK_DISABLE_AFTER_HOURS old (a short outage does not disable it).
+TESSERA_WEBHOOK_DISABLE_AFTER = env.int("TESSERA_WEBHOOK_DISABLE_AFTER", default=100)
+TESSERA_WEBHOOK_DISABLE_AFTER_HOURS = env.float("TESSERA_WEBHOOK_DISABLE_AFTER_HOURS", default=24)
 
 # --- auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -41,6 +41,11 @@ urlpatterns = [
         dam_views.rendition_delivery,
         name="rendition-delivery",
     ),
+    path(
+        "r/<str:signature>/<str:profile>/<uuid:asset_uuid>/<int:version>",
+        dam_views.rendition_delivery,
+        name="rendition-delivery-version",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # Signed links to files on local storage (S3 storage hands out presigned URLs instead).

@@ -21,6 +21,7 @@ from dam.renditions import (
     video_preview,
 )
 from dam.services import local_copy
+from dam.signals import assets_changed
 from governance.services import apply_changes, full_clean_and_save, labels_clean
 
 PROFILE_SETTINGS = (
@@ -138,6 +139,9 @@ def rendition_ensure(*, version: AssetVersion, profile: RenditionProfile) -> Ren
             for name, value in made.items():
                 setattr(rendition, name, value)
         rendition.save()
+        if rendition.status == RenditionStatus.DONE:
+            # A channel's media may now be ready (readiness, the feed's manifest).
+            assets_changed.send(sender=type(asset), asset_ids=[asset.pk])
     return rendition
 
 

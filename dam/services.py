@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -29,6 +29,7 @@ from dam.models import (
     UsageRight,
 )
 from dam.presets import file_problems, presets_for
+from dam.signals import asset_ingested, assets_changed
 from dam.validators import Inspection, UploadRefused, inspect_upload
 from governance import workflow
 from governance.audit import (
@@ -61,6 +62,8 @@ class Ingested:
     version: AssetVersion
     created: bool
     duplicate: bool
+    # What `asset_ingested` receivers reported for this file (linking: {"naming": {...}}).
+    extras: dict
 
 
 def original_key(inspection: Inspection) -> str:
@@ -155,7 +158,9 @@ def assets_ingest(
             AssetVersion.objects.select_related("asset").filter(sha256=inspection.sha256).first()
         )
         if existing is not None:
-            results.append(Ingested(existing.asset, existing, created=False, duplicate=True))
+            results.append(
+                Ingested(existing.asset, existing, created=False, duplicate=True, extras={})
+            )
             continue
         key = original_key(inspection)
         _store(file, key)  # before the rows: a row never points at a missing file
@@ -169,7 +174,12 @@ def assets_ingest(
             )
             version = _version_create(asset, inspection, key, filename, actor, comment="")
             _audit_version(asset, version, before=None)
-        results.append(Ingested(asset, version, created=True, duplicate=False))
+            extras = {}
+            for _receiver, answer in asset_ingested.send(
+                sender=Asset, asset=asset, filename=filename
+            ):
+                extras.update(answer if isinstance(answer, dict) else {})
+        results.append(Ingested(asset, version, created=True, duplicate=False, extras=extras))
     return results
 
 
@@ -244,6 +254,7 @@ def version_add(
     before = asset_state(asset)
     version = _version_create(asset, inspection, key, safe_filename(name), actor, comment)
     _audit_version(asset, version, before=before)
+    assets_changed.send(sender=Asset, asset_ids=[asset.pk])
     return version
 
 
@@ -278,6 +289,7 @@ def version_restore(*, asset: Asset, number: int, actor=None, comment: str = "")
     )
     version.save(update_fields=["metadata", "phash", "metadata_status"])
     _audit_version(asset, version, before=before)
+    assets_changed.send(sender=Asset, asset_ids=[asset.pk])
     return version
 
 
@@ -386,6 +398,7 @@ def asset_update(
     asset.save()
     after = asset_state(asset)
     audit_record(obj=asset, action=AuditAction.UPDATE, changes=diff(before, after), state=after)
+    assets_changed.send(sender=Asset, asset_ids=[asset.pk])
     return asset
 
 
@@ -421,6 +434,8 @@ def asset_delete(*, asset: Asset) -> None:
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     before = asset_state(asset)
     audit_record(obj=asset, action=AuditAction.DELETE, changes=diff(before, None), state=before)
+    # Before the delete: listeners find what used the asset (its links go with it).
+    assets_changed.send(sender=Asset, asset_ids=[asset.pk])
     asset.delete()
 
 
@@ -483,7 +498,11 @@ def version_metadata_extract(*, version_id: int) -> str:
             metadata_error="",
         )
         if asset.current_version_id == version.pk:  # tags describe the current file
-            asset.tags.filter(source__in=[TagSource.EMBEDDED, TagSource.AUTO]).delete()
+            # Namespaced auto tags (`role:hero`) come from the file's name (linking's naming
+            # rules), not its content: they stay.
+            asset.tags.filter(source__in=[TagSource.EMBEDDED, TagSource.AUTO]).exclude(
+                source=TagSource.AUTO, name__contains=":"
+            ).delete()
             tags = [(t, TagSource.EMBEDDED) for t in found.get("keywords", [])]
             tags += [(t, TagSource.AUTO) for t in auto]
             Tag.objects.bulk_create(
@@ -620,6 +639,7 @@ def usage_right_save(*, asset: Asset, changes: dict, right: UsageRight | None = 
     if channel_rows is not None:
         right.channels.set(channel_rows)
     audit_change(obj=right, before=before, after=right_state(right))
+    assets_changed.send(sender=Asset, asset_ids=[asset.pk])
     return right
 
 
@@ -628,21 +648,28 @@ def usage_right_delete(*, right: UsageRight) -> None:
     """Remove a usage right of an asset; audited."""
     audit_delete(obj=right, before=right_state(right))
     right.delete()
+    assets_changed.send(sender=Asset, asset_ids=[right.asset_id])
 
 
 @dataclass(frozen=True)
 class Usability:
     usable: bool
     reason: str
+    # While usable: when the longest-lasting right that allows the use ends (None: open-ended).
+    until: datetime | None = None
 
 
 def usable_for(*, asset: Asset, channel: str, territory: str, at) -> Usability:
     """May the asset be published on a channel, in a territory, at a moment? Says why not."""
-    rights = list(asset.rights.prefetch_related("channels"))
+    if "rights" in getattr(asset, "_prefetched_objects_cache", {}):
+        rights = list(asset.rights.all())  # a feed build prefetches `rights__channels` in bulk
+    else:
+        rights = list(asset.rights.prefetch_related("channels"))
     if not rights:
         return Usability(False, "No usage right is recorded for this asset.")
-    reasons = []
+    reasons, allowing = [], []
     for right in rights:
+        channels = {c.code for c in right.channels.all()}
         if right.licence == LicenceType.EDITORIAL_ONLY:
             reasons.append("editorial use only")
         elif right.valid_from and at < right.valid_from:
@@ -651,11 +678,15 @@ def usable_for(*, asset: Asset, channel: str, territory: str, at) -> Usability:
             reasons.append(f"expired {right.valid_until:%Y-%m-%d}")
         elif right.territories and territory not in right.territories:
             reasons.append(f"not licensed in {territory}")
-        elif right.channels.all() and channel not in {c.code for c in right.channels.all()}:
+        elif channels and channel not in channels:
             reasons.append(f"not licensed on {channel}")
         else:
-            until = f" until {right.valid_until:%Y-%m-%d}" if right.valid_until else ""
-            return Usability(True, f"{right.get_licence_display()} right{until}.")
+            allowing.append(right)
+    if allowing:
+        # Any allowing right suffices: the use lasts as long as the longest of them.
+        right = max(allowing, key=lambda r: (r.valid_until is None, r.valid_until or at))
+        until = f" until {right.valid_until:%Y-%m-%d}" if right.valid_until else ""
+        return Usability(True, f"{right.get_licence_display()} right{until}.", right.valid_until)
     return Usability(False, "No right allows it: " + "; ".join(reasons) + ".")
 
 

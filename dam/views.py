@@ -16,23 +16,35 @@ from governance.models import WorkflowState
 SIGNER = signing.Signer(salt="tessera.renditions")
 
 
-def rendition_path(asset_uuid, profile_code: str) -> str:
-    """The signed delivery path of an asset's rendition for a profile (stable: CDN-cacheable)."""
-    signature = SIGNER.signature(f"{profile_code}/{asset_uuid}")
-    return f"/r/{signature}/{profile_code}/{asset_uuid}"
+def rendition_path(asset_uuid, profile_code: str, version: int | None = None) -> str:
+    """The signed delivery path of an asset's rendition for a profile (stable: CDN-cacheable).
+
+    Without `version`, of whatever version is current; with it, of that version only — what a
+    channel publishes names the approved version, so a later draft never reaches it."""
+    if version is None:
+        signature = SIGNER.signature(f"{profile_code}/{asset_uuid}")
+        return f"/r/{signature}/{profile_code}/{asset_uuid}"
+    signature = SIGNER.signature(f"{profile_code}/{asset_uuid}/{version}")
+    return f"/r/{signature}/{profile_code}/{asset_uuid}/{version}"
 
 
 @require_GET
-def rendition_delivery(request, signature, profile, asset_uuid):
-    if not constant_time_compare(signature, SIGNER.signature(f"{profile}/{asset_uuid}")):
+def rendition_delivery(request, signature, profile, asset_uuid, version=None):
+    signed = f"{profile}/{asset_uuid}" if version is None else f"{profile}/{asset_uuid}/{version}"
+    if not constant_time_compare(signature, SIGNER.signature(signed)):
         raise Http404("This rendition link is not valid.")
     asset = Asset.objects.select_related("current_version").filter(uuid=asset_uuid).first()
     profile_row = RenditionProfile.objects.filter(code=profile).first()
-    if asset is None or asset.current_version is None or profile_row is None:
+    if asset is None or profile_row is None:
         raise Http404("No such rendition.")
-    version = asset.current_version
-    version.asset = asset
-    rendition = rendition_ensure(version=version, profile=profile_row)
+    if version is None:
+        version_row = asset.current_version
+    else:
+        version_row = asset.versions.filter(number=version).first()
+    if version_row is None:
+        raise Http404("No such rendition.")
+    version_row.asset = asset
+    rendition = rendition_ensure(version=version_row, profile=profile_row)
     if rendition.status != RenditionStatus.DONE:
         raise Http404("This rendition cannot be made.")
     public_base = settings.TESSERA_PUBLIC_RENDITION_BASE_URL

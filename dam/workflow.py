@@ -56,6 +56,9 @@ def asset_snapshot(asset: Asset) -> dict:
         "alt_text": asset.alt_text,
         "caption": asset.caption,
         "credit": asset.credit,
+        "focal_point": None
+        if asset.focal_point_x is None or asset.focal_point_y is None
+        else {"x": asset.focal_point_x, "y": asset.focal_point_y},
         "version": None
         if version is None
         else {

@@ -85,11 +85,28 @@ class WorkflowSpec:
 
 
 _registry: dict[type[models.Model], WorkflowSpec] = {}
+# Gates a higher layer adds to a model it does not own (linking's media readiness on products):
+# {model: {name: gate}}, each gate listing problems like a spec's own.
+_extra_gates: dict[type[models.Model], dict[str, Callable[[models.Model], list[dict]]]] = {}
 
 
 def register(spec: WorkflowSpec) -> None:
     """Put a model under the workflow (called from the owning app's ready())."""
     _registry[spec.model] = spec
+
+
+def gate_register(model: type[models.Model], gate: Callable[[models.Model], list[dict]]) -> None:
+    """Add an approval gate to a model from another app; its problems join the spec's gates
+    (registering the same function again replaces it)."""
+    _extra_gates.setdefault(model, {})[f"{gate.__module__}.{gate.__qualname__}"] = gate
+
+
+def gate_problems(spec: WorkflowSpec, obj) -> list[dict]:
+    """Every gate problem of an object: its spec's, then the added gates'."""
+    problems = list(spec.gates(obj))
+    for gate in _extra_gates.get(spec.model, {}).values():
+        problems.extend(gate(obj))
+    return problems
 
 
 def spec_for(obj_or_model) -> WorkflowSpec:
@@ -207,7 +224,7 @@ def refusals(*, obj, action: str, comment: str = "", actor: Actor | None = None)
         if not errors[NON_FIELD_ERRORS]:
             del errors[NON_FIELD_ERRORS]
     if action in GATED_ACTIONS:
-        for problem in spec.gates(obj):
+        for problem in gate_problems(spec, obj):
             errors.setdefault(problem.get("field") or NON_FIELD_ERRORS, []).append(
                 ValidationError(problem["message"], code=problem["code"])
             )

@@ -65,6 +65,25 @@ PROFILES = {  # made before the ingest, so the thumbnails are pre-generated with
         "format": "jpeg",
         "quality": 82,
     },
+    # The web shop's own sizes: its feed lists these (made when a product is published).
+    "web_card": {
+        "labels": {"en_US": "Web shop card"},
+        "width": 600,
+        "height": 600,
+        "fit": "cover",
+        "format": "webp",
+        "quality": 80,
+        "channel": "ecommerce",
+    },
+    "web_zoom": {
+        "labels": {"en_US": "Web shop zoom"},
+        "width": 1400,
+        "height": 1400,
+        "fit": "contain",
+        "format": "jpeg",
+        "quality": 85,
+        "channel": "ecommerce",
+    },
 }
 
 COLOURS = {  # the catalog's colour terms, as fabric
@@ -182,15 +201,26 @@ def _profiles() -> None:
 
 
 def _describe(shot: Shot) -> dict:
-    """Titles on fronts, swatches and lifestyle pictures; alt text on fronts and lifestyle."""
-    if shot.role not in ("front", "lifestyle", "swatch") or shot.position != 1:
+    """Titles on fronts, sides, swatches and lifestyle pictures; alt text on fronts (English,
+    French, German), sides (English and French: German readiness shows what is missing) and
+    lifestyle pictures."""
+    if shot.role not in ("front", "side", "lifestyle", "swatch") or shot.position != 1:
         return {}
     what = shot.product_name or shot.sku
     if shot.colour_name:  # apparel and footwear: the colour says which variant
         what = f"{what} in {shot.colour_name}"
     changes = {"title": {"en_US": f"{what}, {ROLE_WORDS[shot.role]}"}}
     if shot.role == "front":
-        changes["alt_text"] = {"en_US": f"{what}, seen from the front on a light background"}
+        changes["alt_text"] = {
+            "en_US": f"{what}, seen from the front on a light background",
+            "fr_FR": f"{what}, vu de face sur un fond clair",
+            "de_DE": f"{what}, von vorne vor hellem Hintergrund",
+        }
+    elif shot.role == "side":
+        changes["alt_text"] = {
+            "en_US": f"{what}, seen from the side",
+            "fr_FR": f"{what}, vu de côté",
+        }
     elif shot.role == "lifestyle":
         changes["alt_text"] = {"en_US": f"{what} on a wooden table beside a potted plant"}
     return changes

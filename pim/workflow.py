@@ -136,13 +136,20 @@ def product_snapshot(product: Product) -> dict:
         .get(pk=product.pk)
     )
     catalog = selectors.catalog_load()
+    values = effective_values(product)
+    completeness: dict = {}
+    for channel, locale, ratio, _, _ in catalog.completeness(product.family.code, values):
+        completeness.setdefault(channel, {})[locale] = ratio
     return {
         "sku": product.sku,
         "family": product.family.code,
         "parent": product.parent.code if product.parent_id else None,
         "categories": sorted(c.code for c in product.categories.all()),
         "enabled": product.is_enabled,
-        "channels": resolve(effective_values(product), catalog.channel_locales),
+        "channels": resolve(values, catalog.channel_locales),
+        # As the approval gate measured it ({channel: {locale: percent}}): the feed's
+        # "complete enough" reads the approved state, never the draft's.
+        "completeness": completeness,
     }
 
 

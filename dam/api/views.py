@@ -2,6 +2,7 @@
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,6 +28,7 @@ from dam.policies import asset_policy, granted_collection_ids
 from dam.views import rendition_path
 from governance.api.pagination import IdCursorPagination
 from governance.api.views import (
+    InUse,
     PreconditionFailed,
     SavedByServiceViewSet,
     if_match,
@@ -154,6 +156,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         context = {"request": request}
         body = [
             {
+                **r.extras,  # what the layers above made of the file (linking: `naming`)
                 "file": f.name,
                 "created": r.created,
                 "duplicate": r.duplicate,
@@ -188,7 +191,10 @@ class AssetViewSet(viewsets.GenericViewSet):
     def destroy(self, request, uuid):
         asset = self.get_object()
         self.require(asset, "delete")
-        services.asset_delete(asset=asset)
+        try:
+            services.asset_delete(asset=asset)
+        except ProtectedError:  # a channel's placeholder, another asset's consent document
+            raise InUse() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])

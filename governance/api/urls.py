@@ -4,6 +4,7 @@ from governance.api import (
     api_key_views,
     audit_views,
     change_request_views,
+    job_views,
     quality_views,
     views,
     workflow_views,
@@ -27,5 +28,6 @@ router.register("notifications", workflow_views.NotificationViewSet, basename="n
 router.register("quality-checks", quality_views.QualityCheckViewSet, basename="quality-check")
 router.register("quality-runs", quality_views.QualityRunViewSet, basename="quality-run")
 router.register("audit", audit_views.AuditRecordViewSet, basename="audit-record")
+router.register("jobs", job_views.JobViewSet, basename="job")
 
 urlpatterns = router.urls

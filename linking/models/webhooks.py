@@ -25,6 +25,9 @@ class WebhookSubscription(models.Model):
     disabled_reason = models.CharField(max_length=255, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # When the current run of failed attempts began (None after a success): auto-disabling
+    # waits for a run that is both long (count) and old (time), not a burst during an outage.
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

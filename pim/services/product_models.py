@@ -13,6 +13,7 @@ from pim import selectors
 from pim.audit import entry_changes, product_model_state
 from pim.catalog import Catalog
 from pim.models import FamilyVariant, ProductModel
+from pim.signals import products_changed
 from pim.values import inherit, merge_values
 
 FIELDS = {"code", "family_variant", "parent", "categories", "values"}
@@ -148,11 +149,16 @@ def product_model_save(
     if category_ids is not None:
         product_model.categories.set(category_ids)
     after = product_model_state(product_model)
+    changed = entry_changes(before, after)
     audit_record(
         obj=product_model,
         action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        changes=entry_changes(before, after),  # no state: like products, the diffs suffice
+        changes=changed,  # no state: like products, the diffs suffice
     )
+    if changed:
+        products_changed.send(
+            sender=ProductModel, product_ids=[], product_model_ids=[product_model.pk]
+        )
     if changes:
         product_model_completeness_refresh.delay_on_commit(product_model.pk)
     return product_model
@@ -170,6 +176,8 @@ def product_model_delete(*, product_model: ProductModel) -> None:
         changes=entry_changes(before, None),
         state=before,
     )
+    # Before the row goes, so receivers can still see what hangs from it (its asset links).
+    products_changed.send(sender=ProductModel, product_ids=[], product_model_ids=[product_model.pk])
     product_model.delete()
 
 

@@ -23,6 +23,7 @@ from pim.services.associations import (
     unsaved_targets,
 )
 from pim.services.completeness import completeness_replace
+from pim.signals import products_changed
 from pim.values import inherit, merge_values
 
 FIELDS = {"sku", "family", "parent", "categories", "enabled", "values", "associations"}
@@ -141,6 +142,8 @@ def product_delete(*, product: Product) -> None:
     audit_record(
         obj=product, action=AuditAction.DELETE, changes=entry_changes(before, None), state=before
     )
+    # Before the row goes, so receivers can still see what hangs from it (its asset links).
+    products_changed.send(sender=Product, product_ids=[product.pk], product_model_ids=[])
     product.delete()
 
 
@@ -491,6 +494,10 @@ def _write(plans: list[_Plan], catalog: Catalog) -> None:
     _write_unique_values(plans, catalog)
     completeness_replace([(p.product, p.family, p.effective) for p in plans], catalog)
     audit_many(_audit_entries(plans), json_ready=True)  # one insert for the batch
+    if plans:
+        products_changed.send(
+            sender=Product, product_ids=[p.product.pk for p in plans], product_model_ids=[]
+        )
 
 
 UPDATED_FIELDS = (

@@ -77,6 +77,23 @@ def test_renditions_follow_the_current_version_and_profile_changes(librarian, tm
     assert again.file != first.file
 
 
+def test_a_versioned_link_keeps_serving_its_version_after_a_new_upload(librarian, tmp_path, client):
+    from dam.services import version_add
+
+    rendition_profile_save(code="card", changes={"width": 100, "height": 100})
+    asset_data = ingest(librarian, media.jpeg(tmp_path / "v1.jpg", size=(300, 150)))
+    asset = Asset.objects.get(uuid=asset_data["uuid"])
+    pinned = rendition_path(asset.uuid, "card", 1)
+    with open(media.jpeg(tmp_path / "v2.jpg", size=(150, 300)), "rb") as file:
+        version_add(asset=asset, name="v2.jpg", file=file)
+    assert client.get(pinned).status_code == 302
+    assert client.get(rendition_path(asset.uuid, "card")).status_code == 302
+    by_version = {r.version.number: (r.width, r.height) for r in Rendition.objects.all()}
+    assert by_version == {1: (100, 50), 2: (50, 100)}  # the pinned link made version 1's
+    assert client.get(pinned.rsplit("/", 1)[0] + "/2").status_code == 404  # signed for 1 only
+    assert client.get(rendition_path(asset.uuid, "card", 9)).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -23,7 +23,9 @@ from dam.models import (
 from dam.rendering import renditions_pregenerate
 from dam.services import local_copy, version_metadata_extract
 from governance.models import Channel, Currency, Locale, PublishedSnapshot
+from linking.demo_linking import PLACEHOLDER
 from linking.demo_media import FILENAME, seed_media
+from linking.models import ChannelDocument, FallbackMedia, MediaReadiness, ProductAssetLink
 from pim.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +72,7 @@ def test_seed_demo_builds_the_demo_catalog_once(settings):
     # The demo workflow: approved products (what channels see), others waiting for the owner.
     states = Counter(Product.objects.values_list("workflow_state", flat=True))
     assert (states["approved"], states["in_review"]) == (40, 8)
-    assert PublishedSnapshot.objects.count() == 40
+    assert PublishedSnapshot.objects.filter(content_type__model="product").count() == 40
     owner = get_user_model().objects.get(username="owner")
     waiting = owner.notifications.filter(verb="review_requested", read_at__isnull=True)
     assert waiting.count() == 8  # the approved ones' requests are settled
@@ -79,7 +81,9 @@ def test_seed_demo_builds_the_demo_catalog_once(settings):
 
 def test_demo_media_follows_the_naming_convention_and_covers_the_kinds(settings):
     _seed(settings)
-    versions = list(AssetVersion.objects.select_related("asset"))
+    versions = list(
+        AssetVersion.objects.select_related("asset").exclude(original_filename=PLACEHOLDER)
+    )
     names = [v.original_filename for v in versions]
     assert [n for n in names if not NAME.match(n)] == []
     assert all(FILENAME.match(n) for n in names)  # the pattern linking reads them with
@@ -95,6 +99,28 @@ def test_demo_media_follows_the_naming_convention_and_covers_the_kinds(settings)
     assert kinds[AssetKind.IMAGE] >= 250 and kinds[AssetKind.DOCUMENT] == 1
     if shutil.which("ffmpeg"):  # without ffmpeg the seed skips the video, and says so
         assert kinds[AssetKind.VIDEO] == 1 and "CAM-001_video_1.mp4" in names
+
+
+def test_demo_media_is_linked_by_the_naming_rule_and_published_to_the_channels(
+    settings, run_tasks_on_commit
+):
+    with run_tasks_on_commit(execute=True):  # the documents are built by tasks after commit
+        _seed(settings)
+    named = AssetVersion.objects.exclude(original_filename=PLACEHOLDER).count()
+    assert ProductAssetLink.objects.filter(naming_rule="sku_role_position").count() == named
+    link = ProductAssetLink.objects.select_related("product", "asset__current_version").get(
+        asset__current_version__original_filename="CAM-001_side_1.jpg"
+    )
+    assert (link.product.sku, link.role) == ("CAM-001", "side")
+    assert FallbackMedia.objects.filter(channel__code="ecommerce", role="front").exists()
+    # Approved products with approved media: the web shop's documents list their pictures in
+    # the shop's own sizes; readiness is complete somewhere and shows what is missing elsewhere.
+    documents = ChannelDocument.objects.filter(channel__code="ecommerce", locale__code="en_US")
+    assert documents.count() >= 20
+    pictured = [d for d in documents if '"web_card"' in d.document]
+    assert len(pictured) >= 10
+    scores = set(MediaReadiness.objects.values_list("score", flat=True))
+    assert 100 in scores and scores - {100}
 
 
 def test_without_ffmpeg_the_seed_skips_only_the_video_and_says_so(settings, monkeypatch):

@@ -53,6 +53,17 @@ RETIRE_BOOT = ('{"action": "retire", "items": ["boot"]}', "application/json")
 SUBMIT_MODEL = ('{"action": "submit", "items": ["shirt_model"]}', "application/json")
 SUBMIT_ASSET = ('{"action": "submit", "items": ["{asset}"]}', "application/json")
 
+# Who may link assets to products: the roles holding linking's link permissions, and their keys.
+LINK_WRITERS = (
+    "administrator",
+    "product_data_owner",
+    "product_editor",
+    "asset_librarian",
+    "write_key",
+    "other_channel_key",
+)
+LINK_WRITES = lambda ok, **special: only(ok, LINK_WRITERS, **special)  # noqa: E731
+
 V1 = "/api/v1"
 ASSET = V1 + "/assets/{asset}"
 
@@ -67,6 +78,9 @@ ROUTES: dict[str, Route] = {
     "signed-file": Route("/files/not-a-token/x.jpg", {"get": profile(404, anonymous=404)}),
     # A signed link: whoever holds it is sent on to the file, signed in or not.
     "rendition-delivery": Route("{rendition}", {"get": profile(302, anonymous=302)}),
+    "rendition-delivery-version": Route(
+        "{rendition_version}", {"get": profile(302, anonymous=302)}
+    ),
     "api-schema": Route("/api/schema/", {"get": READ_ANY}),
     "api-docs": Route("/api/docs/", {"get": READ_ANY}),
     "api-root": Route(V1 + "/", {"get": READ_ANY}),
@@ -286,5 +300,86 @@ ROUTES: dict[str, Route] = {
         read=READ_ANY,
         change=MANAGE_LIBRARY(200),
         delete=MANAGE_LIBRARY(204),
+    ),
+    # Linking: product↔asset links (issue #6). Linking is the role's own right (Product Editors,
+    # Asset Librarians and their keys), within the category scope: the other channel's key does
+    # not find this channel's product or its links (404); a body `{}` is incomplete (422).
+    "link-list": crud(V1 + "/links", read=READ_ANY, create=LINK_WRITES(422)),
+    "link-detail": crud(
+        V1 + "/links/{link}",
+        read=READ_IN_CHANNEL,
+        change=LINK_WRITES(200, other_channel_key=404),
+        delete=LINK_WRITES(204, other_channel_key=404),
+    ),
+    "product-media": crud(V1 + "/products/{sku}/media", read=READ_IN_CHANNEL),
+    "product-media-reorder": Route(
+        V1 + "/products/{sku}/media/reorder", {"post": LINK_WRITES(422, other_channel_key=404)}
+    ),
+    "product-model-media": crud(V1 + "/product-models/shirt_model/media", read=READ_IN_CHANNEL),
+    "product-model-media-reorder": Route(
+        V1 + "/product-models/shirt_model/media/reorder",
+        {"post": LINK_WRITES(422, other_channel_key=404)},
+    ),
+    "asset-where-used": crud(ASSET + "/where-used", read=READ_ANY),
+    # Naming rules and the relink job (issue #6): the Asset Librarian's. Testing a name is a
+    # question anyone who reads rules may ask (a read key sends no POST at all).
+    "naming-rule-list": crud(V1 + "/naming-rules", read=READ_ANY, create=MANAGE_LIBRARY(422)),
+    "naming-rule-detail": crud(
+        V1 + "/naming-rules/{naming_rule}",
+        read=READ_ANY,
+        change=MANAGE_LIBRARY(200),
+        delete=MANAGE_LIBRARY(204),
+    ),
+    "naming-rule-test": Route(V1 + "/naming-rules/test", {"post": profile(422, read_key=403)}),
+    "relink-job-list": Route(V1 + "/relink-jobs", {"post": MANAGE_LIBRARY(202)}),
+    # Jobs: everyone lists their own; a job is its starter's (the librarian) and administrators'.
+    "job-list": crud(V1 + "/jobs", read=READ_ANY),
+    "job-detail": crud(
+        V1 + "/jobs/{job}", read=profile(404, administrator=200, asset_librarian=200)
+    ),
+    # Events (issue #6): the change feed is read by administrators and every key (a restricted
+    # key sees its channel's events); webhooks are the administrators' alone, never a key's.
+    "event-list": crud(
+        V1 + "/events",
+        read=only(200, ("administrator", "read_key", "write_key", "other_channel_key")),
+    ),
+    "webhook-list": crud(V1 + "/webhooks", read=ADMIN_ONLY(200), create=ADMIN_ONLY(422)),
+    "webhook-detail": crud(
+        V1 + "/webhooks/{webhook}",
+        read=ADMIN_ONLY(200),
+        change=ADMIN_ONLY(200),
+        delete=ADMIN_ONLY(204),
+    ),
+    "webhook-rotate-secret": Route(
+        V1 + "/webhooks/{webhook}/rotate-secret", {"post": ADMIN_ONLY(201)}
+    ),
+    "webhook-deliveries": crud(V1 + "/webhooks/{webhook}/deliveries", read=ADMIN_ONLY(200)),
+    "webhook-delivery-redeliver": Route(
+        V1 + "/webhook-deliveries/{webhook_message}/redeliver", {"post": ADMIN_ONLY(202)}
+    ),
+    # Readiness and the channel feed (issue #6): whoever reads products reads the feed of a
+    # channel they may see (the other channel's key: 404); media requirements and policies are
+    # the Metadata Manager's, placeholders the Asset Librarian's (the `web` channel's rows).
+    "channel-feed": crud(V1 + "/channels/web/products", read=READ_IN_CHANNEL),
+    "channel-feed-document": crud(V1 + "/channels/web/products/{sku}", read=READ_IN_CHANNEL),
+    "product-readiness": crud(V1 + "/products/{sku}/readiness", read=READ_IN_CHANNEL),
+    "media-requirement-list": crud(
+        V1 + "/media-requirements", read=READ_ANY, create=MANAGE_METADATA(422)
+    ),
+    "media-requirement-detail": crud(
+        V1 + "/media-requirements/{media_requirement}",
+        read=READ_IN_CHANNEL,
+        change=MANAGE_METADATA(200),
+        delete=MANAGE_METADATA(204),
+    ),
+    "fallback-media-list": crud(V1 + "/fallback-media", read=READ_ANY, create=MANAGE_LIBRARY(422)),
+    "fallback-media-detail": crud(
+        V1 + "/fallback-media/{fallback_media}",
+        read=READ_IN_CHANNEL,
+        change=MANAGE_LIBRARY(200),
+        delete=MANAGE_LIBRARY(204),
+    ),
+    "media-policy": Route(
+        V1 + "/channels/web/media-policy", {"get": READ_IN_CHANNEL, "put": MANAGE_METADATA(200)}
     ),
 }

@@ -19,9 +19,16 @@ from governance import services as governance
 from governance.api_keys import api_key_create
 from governance.audit import acting_as
 from governance.change_requests import change_request_submit
+from governance.jobs import job_create
 from governance.models import Category, Currency, Locale, Notification, Term, Vocabulary
 from governance.quality import quality_run_start
 from governance.workflow import transition
+from linking.services.documents import channel_documents_refresh
+from linking.services.events import events_publish
+from linking.services.links import link_add
+from linking.services.media_config import fallback_media_save, media_requirement_save
+from linking.services.naming import naming_rule_save
+from linking.services.webhooks import webhook_create
 from pim.services import catalog
 from pim.services.product_models import product_model_save
 from pim.services.products import product_upsert_many
@@ -132,6 +139,14 @@ def _library(contributor):
     return asset, right
 
 
+def _webhook():
+    """An endpoint (a public address: nothing resolves or connects) with the world's events
+    published to it as deliveries (issue #6)."""
+    subscription, _ = webhook_create(url="https://8.8.8.8/hook", event_types=[])
+    events_publish()
+    return subscription, subscription.deliveries.first()
+
+
 def build_world() -> World:
     world = World()
     outlet = _reference_data()
@@ -146,6 +161,7 @@ def build_world() -> World:
     world.users = users
     product = _catalog()
     asset, right = _library(users["asset_contributor"])
+    link = link_add(asset=asset, product=product, role="hero")  # linking (issue #6)
     editor = Group.objects.get(name=roles.PRODUCT_EDITOR)
     for principal, options in {
         "read_key": {"scope": "read"},
@@ -167,6 +183,24 @@ def build_world() -> World:
             payload={"code": "formal"},
         )
     run = quality_run_start(checks=None)
+    webhook, delivery = _webhook()
+    # Naming rules and jobs (issue #6): a rule, and a job the Asset Librarian started.
+    rule = naming_rule_save(changes={"code": "plain", "pattern": "{sku}_{role}.{ext}"})
+    with acting_as(user=users["asset_librarian"]):
+        job = job_create(kind="relink")
+    # Readiness and the feed (issue #6): a requirement and a placeholder on `web`, and the
+    # approved product's documents (built here: the world's transaction never commits).
+    requirement = media_requirement_save(
+        changes={"family": "shirts", "channel": "web", "role": "hero"}
+    )
+    placeholder = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 30, 200)).save(placeholder, "JPEG")
+    placeholder.seek(0)
+    [stand_in] = dam_services.assets_ingest(uploads=[("placeholder.jpg", placeholder)])
+    fallback = fallback_media_save(
+        changes={"channel": "web", "role": "hero", "asset": str(stand_in.asset.uuid)}
+    )
+    channel_documents_refresh(product_ids=[product.pk])
     notification = Notification.objects.create(
         recipient=users["viewer"],
         verb="submitted",
@@ -181,8 +215,16 @@ def build_world() -> World:
         right=str(right.pk),
         change_request=str(change.pk),
         quality_run=str(run.pk),
+        webhook=str(webhook.uuid),
+        webhook_message=delivery.message_id,
+        naming_rule=rule.code,
+        job=str(job.pk),
         notification=str(notification.pk),
+        link=str(link.pk),
+        media_requirement=str(requirement.pk),
+        fallback_media=str(fallback.pk),
         rendition=rendition_path(asset.uuid, "thumb"),
+        rendition_version=rendition_path(asset.uuid, "thumb", 1),
         term=Term.objects.get(vocabulary__code="colors").code,
         category=Category.objects.get(code="misc").code,
     )

@@ -55,6 +55,9 @@ def celery_worker(django_db_setup, django_db_blocker):
             **os.environ,
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            # Webhook tests post to a receiver on loopback and retry within seconds.
+            "TESSERA_WEBHOOKS_ALLOW_PRIVATE": "true",
+            "TESSERA_WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
         },
         stdout=log,
         stderr=subprocess.STDOUT,

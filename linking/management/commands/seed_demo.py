@@ -21,6 +21,7 @@ from governance import services as governance
 from governance.audit import acting_as, actor_for
 from governance.models import Channel, Currency, Locale
 from linking.demo import seed_catalog
+from linking.demo_linking import products_with_media, seed_linking_media, seed_linking_rules
 from linking.demo_media import seed_media
 from pim.models import Product
 
@@ -87,7 +88,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo media ready: {Asset.objects.count()} assets ({assets} new), files named "
-                "SKU_role_position.ext."
+                f"SKU_role_position.ext, linked to {products_with_media()} products by the naming "
+                "rule."
             )
         )
         for username, password, flags in DEMO_USERS:
@@ -122,7 +124,10 @@ class Command(BaseCommand):
             _demo_workflow(
                 editor=User.objects.get(username="editor"), owner=User.objects.get(username="owner")
             )
+        seed_linking_rules()  # first: the naming rule links the media as it is ingested
         assets = seed_media(scale=media_scale, note=lambda text: self.stdout.write(f"  {text}"))
+        if assets:
+            assets += seed_linking_media()
         return products, assets
 
 
