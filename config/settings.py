@@ -226,7 +226,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- product media ----------------------------------------------------------------------------
 # The rendition profile whose URL product media lists give as each asset's thumbnail (none
 # while no profile has this code).
-TESSERA_MEDIA_THUMBNAIL_PROFILE = env.str("TESSERA_MEDIA_THUMBNAIL_PROFILE", default="thumbnail")
+TESSERA_MEDIA_THUMBNAIL_PROFILE = env.str("TESSERA_MEDIA_THUMBNAIL_PROFILE", default="thumb")
 
 # --- webhooks ---------------------------------------------------------------------------------
 # Let webhook endpoints be http:// and resolve to private, loopback or link-local addresses:

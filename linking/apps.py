@@ -6,4 +6,4 @@ class LinkingConfig(AppConfig):
     verbose_name = "Linking and syndication"
 
     def ready(self):
-        from linking import receivers  # noqa: F401 - connects the receivers
+        from linking import quality, receivers  # noqa: F401 - registers the checks, connects

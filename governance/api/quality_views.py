@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from governance import quality
 from governance.api.pagination import IdCursorPagination
+from governance.api.permissions import ModelPermissionsWithView
 from governance.api.quality_serializers import (
     QualityCheckSerializer,
     QualityFindingSerializer,
@@ -21,16 +22,6 @@ from governance.api.quality_serializers import (
 from governance.api.renderers import ORJSONRenderer
 from governance.audit import current_user
 from governance.models import QualityFinding, QualityRun, QualitySeverity
-
-
-class ModelPermissionsWithView(permissions.DjangoModelPermissions):
-    """DRF's model permissions, and reading needs the model's view permission too."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
 
 
 class CSVRenderer(BaseRenderer):

@@ -14,10 +14,11 @@ from rest_framework.response import Response
 from dam.models import Asset, RenditionProfile
 from dam.policies import asset_policy
 from dam.views import rendition_path
+from governance.api.permissions import ModelPermissionsWithView
 from governance.api.views import json_object
 from governance.models import Channel, Locale
 from governance.policies import check_channel
-from linking.api.link_serializers import LinkPermissions, LinkSerializer
+from linking.api.link_serializers import LinkSerializer
 from linking.models import ProductAssetLink
 from linking.selectors import links as selectors
 from linking.services import links as services
@@ -101,7 +102,7 @@ class OwnerMediaViewSet(viewsets.GenericViewSet):
     """The media of one product (or product model) for a channel and locale, in order, with
     what it inherits; and reordering one role in one call."""
 
-    permission_classes = [permissions.IsAuthenticated, LinkPermissions]
+    permission_classes = [permissions.IsAuthenticated, ModelPermissionsWithView]
     queryset = ProductAssetLink.objects.all()
     serializer_class = LinkSerializer
     pagination_class = None
@@ -217,7 +218,7 @@ class WhereUsedViewSet(viewsets.GenericViewSet):
     """Where an asset is linked (the links whose product or model the user may see) and how
     many products it reaches in all."""
 
-    permission_classes = [permissions.IsAuthenticated, LinkPermissions]
+    permission_classes = [permissions.IsAuthenticated, ModelPermissionsWithView]
     queryset = ProductAssetLink.objects.all()
     serializer_class = LinkSerializer
     pagination_class = None

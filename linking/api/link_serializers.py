@@ -1,18 +1,8 @@
 """Shapes and permissions shared by the links and media endpoints."""
 
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 
 from linking.models import ProductAssetLink
-
-
-class LinkPermissions(permissions.DjangoModelPermissions):
-    """The link model's permission for the method; reading needs its view permission too."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
 
 
 class LinkSerializer(serializers.ModelSerializer):

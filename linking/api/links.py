@@ -20,9 +20,10 @@ from rest_framework.response import Response
 from dam.models import Asset
 from dam.policies import asset_policy
 from governance.api.pagination import IdCursorPagination
+from governance.api.permissions import ModelPermissionsWithView
 from governance.api.views import if_match, json_object
 from linking.api import link_media
-from linking.api.link_serializers import LinkInputSerializer, LinkPermissions, LinkSerializer
+from linking.api.link_serializers import LinkInputSerializer, LinkSerializer
 from linking.models import ProductAssetLink
 from linking.selectors import links as selectors
 from linking.services import links as services
@@ -63,7 +64,7 @@ def _link_etag(link: ProductAssetLink) -> str:
 class LinkViewSet(viewsets.GenericViewSet):
     """Links by id. Filters: product (SKU), product_model (code), asset (uuid), role."""
 
-    permission_classes = [permissions.IsAuthenticated, LinkPermissions]
+    permission_classes = [permissions.IsAuthenticated, ModelPermissionsWithView]
     queryset = ProductAssetLink.objects.all()
     serializer_class = LinkSerializer
     pagination_class = IdCursorPagination

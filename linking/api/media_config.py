@@ -11,21 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.api.pagination import IdCursorPagination
+from governance.api.permissions import ModelPermissionsWithView
 from governance.api.views import json_object
 from governance.models import Channel
 from governance.policies import channel_visible
 from linking.models import ChannelMediaPolicy, FallbackMedia, MediaRequirement
 from linking.services import media_config as services
-
-
-class ModelPermissions(permissions.DjangoModelPermissions):
-    """The model's permission for the method; reading needs its view permission too."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
 
 
 class MediaRequirementSerializer(serializers.ModelSerializer):
@@ -58,7 +49,7 @@ class ServiceBackedViewSet(viewsets.GenericViewSet):
     """List, read, create, change and delete through `save(changes=, <name>=)` and
     `delete(<name>=)` services; filters by channel (and family) codes."""
 
-    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    permission_classes = [permissions.IsAuthenticated, ModelPermissionsWithView]
     pagination_class = IdCursorPagination
     instance_argument = ""
 
@@ -118,8 +109,8 @@ class FallbackMediaViewSet(ServiceBackedViewSet):
 class MediaPolicyView(APIView):
     """GET a channel's media policy (defaults when none is set); PUT replaces it."""
 
-    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
-    queryset = ChannelMediaPolicy.objects.all()  # for ModelPermissions
+    permission_classes = [permissions.IsAuthenticated, ModelPermissionsWithView]
+    queryset = ChannelMediaPolicy.objects.all()  # for ModelPermissionsWithView
 
     def _channel(self, code) -> Channel:
         return get_object_or_404(

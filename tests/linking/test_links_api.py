@@ -124,7 +124,7 @@ def test_bad_link_bodies_are_problems_naming_the_field(linked_catalog, editor, b
 
 def test_product_media_shows_inherited_media_in_order_with_thumbnails(linked_catalog, editor):
     c = linked_catalog
-    rendering.rendition_profile_save(code="thumbnail", changes={"width": 64, "height": 64})
+    rendering.rendition_profile_save(code="thumb", changes={"width": 64, "height": 64})
     link_add(asset=c.assets["back"], product_model=c.root, role="back")
     link_add(asset=c.assets["hero"], product_model=c.root, role="hero")
     link_add(asset=c.assets["swatch_red"], product=c.variant, role="swatch")
@@ -140,7 +140,7 @@ def test_product_media_shows_inherited_media_in_order_with_thumbnails(linked_cat
         ("swatch", "swatch_red", None),
     ]
     assert items[0]["asset"]["kind"] == "image" and items[0]["asset"]["workflow_state"] == "draft"
-    assert f"/thumbnail/{uuid_of(c.assets['hero'])}" in items[0]["thumbnail"]
+    assert f"/thumb/{uuid_of(c.assets['hero'])}" in items[0]["thumbnail"]
     french = editor.get("/api/v1/products/oxford-red-m/media", {"locale": "fr_FR"}).json()
     assert (french[0]["role"], french[0]["asset"]["code"]) == ("hero", "side")
     model = editor.get("/api/v1/product-models/oxford/media").json()
@@ -297,7 +297,7 @@ def test_the_media_endpoint_costs_the_same_queries_for_any_number_of_links(
     linked_catalog, editor, count, django_assert_max_num_queries
 ):
     c = linked_catalog
-    rendering.rendition_profile_save(code="thumbnail", changes={"width": 64, "height": 64})
+    rendering.rendition_profile_save(code="thumb", changes={"width": 64, "height": 64})
     for n in range(count):
         asset = image_asset(f"media_{n}", color=(n * 9 % 256, 200, 10))
         owner = {"product_model": c.root} if n % 2 else {"product": c.variant}
