@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config import views
 from config.api import api_root
 from dam import views as dam_views
-from linking import views as workbench
 
 handler400 = "config.problems.handler400"
 handler403 = "config.problems.handler403"
@@ -25,7 +24,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", workbench.home, name="home"),
+    path("", include("linking.views.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,3 @@
+"""Workbench: asset_detail."""
+
+urlpatterns = []

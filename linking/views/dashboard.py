@@ -1,0 +1,3 @@
+"""Workbench: dashboard."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Workbench: media_panel."""
+
+urlpatterns = []

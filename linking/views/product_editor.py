@@ -1,0 +1,3 @@
+"""Workbench: product_editor."""
+
+urlpatterns = []

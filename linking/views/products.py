@@ -1,0 +1,3 @@
+"""Workbench: products."""
+
+urlpatterns = []

@@ -1,0 +1,23 @@
+"""The workbench's routes, gathered from its page modules (mounted at the site root)."""
+
+from linking.views import (
+    asset_detail,
+    assets,
+    dashboard,
+    home,
+    media_panel,
+    product_editor,
+    products,
+    reviews,
+)
+
+urlpatterns = [
+    *home.urlpatterns,
+    *products.urlpatterns,
+    *product_editor.urlpatterns,
+    *media_panel.urlpatterns,
+    *assets.urlpatterns,
+    *asset_detail.urlpatterns,
+    *reviews.urlpatterns,
+    *dashboard.urlpatterns,
+]
