@@ -8,6 +8,7 @@ from governance.models.access import (
 )
 from governance.models.audit import AppendOnly, AuditAction, AuditRecord
 from governance.models.change_requests import ChangeKind, ChangeRequest, ChangeRequestStatus
+from governance.models.comments import COMMENT_MAX_LENGTH, Comment
 from governance.models.jobs import Job, JobState
 from governance.models.quality import QualityFinding, QualityRun, QualityRunStatus, QualitySeverity
 from governance.models.reference import (
@@ -28,6 +29,7 @@ from governance.models.reference import (
 from governance.models.workflow import Notification, PublishedSnapshot, WorkflowTransition
 
 __all__ = [
+    "COMMENT_MAX_LENGTH",
     "ActivatableCode",
     "ApiKey",
     "ApiKeyScope",
@@ -41,6 +43,7 @@ __all__ = [
     "ChangeRequest",
     "ChangeRequestStatus",
     "Channel",
+    "Comment",
     "Currency",
     "Event",
     "FastJSONField",

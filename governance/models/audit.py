@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete"
     TRANSITION = "transition"
     RESTORE = "restore"
+    COMMENT = "comment"  # a comment added to or removed from the object
 
 
 class AuditRecord(ObjectReference):

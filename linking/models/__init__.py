@@ -9,6 +9,7 @@ from linking.models.readiness import (
     MediaReadiness,
     MediaRequirement,
 )
+from linking.models.saved_views import SavedView
 from linking.models.webhooks import (
     DeliveryState,
     WebhookAttempt,
@@ -25,6 +26,7 @@ __all__ = [
     "MediaRequirement",
     "NamingRule",
     "ProductAssetLink",
+    "SavedView",
     "TaggedAttribute",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -24,6 +24,21 @@ from linking.services import documents
 from pim.models import Product, ProductModel
 
 ROLES_VOCABULARY = "media_roles"
+# The roles a new installation starts with, in order (a copy is frozen in migration 0002).
+DEFAULT_ROLES = [
+    ("hero", "Hero"),
+    ("front", "Front"),
+    ("back", "Back"),
+    ("side", "Side"),
+    ("detail", "Detail"),
+    ("lifestyle", "Lifestyle"),
+    ("swatch", "Swatch"),
+    ("spin_frame", "Spin frame"),
+    ("video", "Video"),
+    ("manual", "Manual"),
+    ("spec_sheet", "Spec sheet"),
+    ("packshot", "Packshot"),
+]
 EVENT_LINKS_CHANGED = "linking.links.changed"
 EDITABLE_FIELDS = ("role", "position", "locale", "channel")
 
@@ -48,6 +63,22 @@ def _lock_owner(owner) -> None:
     # Serialises writers of one owner's links: position arithmetic and the duplicate check (the
     # database enforces it only on PostgreSQL, where NULL scopes compare equal) stay correct.
     type(owner).objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+
+
+def media_roles_ensure() -> None:
+    """Create the governed media roles vocabulary with its default roles when it is missing
+    (never touches one that exists: its terms are governed by change requests)."""
+    from governance.models import Vocabulary
+
+    if Vocabulary.objects.filter(code=ROLES_VOCABULARY).exists():
+        return
+    vocabulary = Vocabulary.objects.create(
+        code=ROLES_VOCABULARY, labels={"en_US": "Media roles"}, is_governed=True
+    )
+    Term.objects.bulk_create(
+        Term(vocabulary=vocabulary, code=code, labels={"en_US": label}, sort_order=order)
+        for order, (code, label) in enumerate(DEFAULT_ROLES)
+    )
 
 
 def role_clean(role: str, *, allow_deprecated: bool = False) -> str:

@@ -3,8 +3,10 @@
 from linking.views import (
     asset_detail,
     assets,
+    comments,
     dashboard,
     home,
+    jobs,
     media_panel,
     product_editor,
     products,
@@ -15,9 +17,11 @@ urlpatterns = [
     *home.urlpatterns,
     *products.urlpatterns,
     *product_editor.urlpatterns,
+    *comments.urlpatterns,
     *media_panel.urlpatterns,
     *assets.urlpatterns,
     *asset_detail.urlpatterns,
     *reviews.urlpatterns,
     *dashboard.urlpatterns,
+    *jobs.urlpatterns,
 ]

@@ -81,3 +81,11 @@ def page(signed_in: int, anonymous: int) -> dict[str, int]:
 LOGIN_REQUIRED_PAGE = page(200, 302)
 LOGIN_PAGE = page(302, 200)  # signed-in people are sent on to the workbench
 LOGOUT = page(302, 302)
+
+
+def page_only(ok: int, holders, *, denied: int = 403) -> dict[str, int]:
+    """An HTML page's action: `holders` get `ok`, other people `denied`, anonymous (and keys)
+    are sent to the login page."""
+    statuses = page(denied, 302)
+    statuses.update({holder: ok for holder in holders})
+    return statuses

@@ -12,18 +12,22 @@ from tests.permission_matrix.profiles import (
     CREATE_PRODUCTS,
     EDIT_ASSETS,
     EDIT_PRODUCTS,
+    LIBRARIANS,
     LOGIN_PAGE,
     LOGIN_REQUIRED_PAGE,
     LOGOUT,
     MANAGE_LIBRARY,
     MANAGE_METADATA,
     OWN_PRODUCTS,
+    PRODUCT_OWNERS,
     PUBLIC_200,
     READ_ANY,
     READ_IN_CHANNEL,
     REQUEST_CHANGES,
     RUN_QUALITY,
     only,
+    page,
+    page_only,
     profile,
 )
 
@@ -64,7 +68,13 @@ LINK_WRITERS = (
 )
 LINK_WRITES = lambda ok, **special: only(ok, LINK_WRITERS, **special)  # noqa: E731
 
+# The people of ASSET_WRITERS and LINK_WRITERS (keys are anonymous on HTML pages).
+ASSET_PEOPLE = ("administrator", "asset_librarian", "asset_contributor")
+LINK_PEOPLE = ("administrator", "product_data_owner", "product_editor", "asset_librarian")
+
 V1 = "/api/v1"
+# People who edit products in the workbench (keys are anonymous on HTML pages).
+PRODUCT_EDITORS_PAGE = ("administrator", "product_data_owner", "product_editor")
 ASSET = V1 + "/assets/{asset}"
 
 ROUTES: dict[str, Route] = {
@@ -381,5 +391,105 @@ ROUTES: dict[str, Route] = {
     ),
     "media-policy": Route(
         V1 + "/channels/web/media-policy", {"get": READ_IN_CHANNEL, "put": MANAGE_METADATA(200)}
+    ),
+    # Workbench asset library, asset detail and product media panel (issue #7): every
+    # signed-in person reads them (in scope); writes need the asset's change permission in
+    # scope (an empty form: 422, or 302 for an empty metadata save), uploads dam.add_asset,
+    # the media panel's writes linking's link permissions (an empty form: 422; no link: 404).
+    "workbench-assets": Route("/assets/", {"get": LOGIN_REQUIRED_PAGE}),
+    # Jobs: a librarian starts a relink (its redirect to the job page); a job's page is its
+    # starter's (the librarian's) and the administrators'.
+    "workbench-relink": Route("/assets/relink/", {"post": page_only(302, LIBRARIANS)}),
+    "workbench-job": Route("/jobs/{job}/", {"get": page_only(200, LIBRARIANS, denied=404)}),
+    "workbench-asset-upload": Route("/assets/upload/", {"post": page_only(422, ASSET_PEOPLE)}),
+    "workbench-asset-bulk": Route("/assets/bulk/", {"post": page_only(422, ASSET_PEOPLE)}),
+    "workbench-asset": Route("/assets/{asset}/", {"get": LOGIN_REQUIRED_PAGE}),
+    "workbench-asset-metadata": Route(
+        "/assets/{asset}/metadata/", {"post": page_only(302, ASSET_PEOPLE)}
+    ),
+    "workbench-asset-focal": Route(
+        "/assets/{asset}/focal-point/", {"post": page_only(422, ASSET_PEOPLE)}
+    ),
+    "workbench-asset-right": Route(
+        "/assets/{asset}/rights/", {"post": page_only(422, ASSET_PEOPLE)}
+    ),
+    "workbench-asset-right-delete": Route(
+        "/assets/{asset}/rights/0/delete/", {"post": page_only(404, ASSET_PEOPLE)}
+    ),
+    "workbench-asset-version": Route(
+        "/assets/{asset}/versions/", {"post": page_only(422, ASSET_PEOPLE)}
+    ),
+    "workbench-asset-restore": Route(
+        "/assets/{asset}/versions/99/restore/", {"post": page_only(422, ASSET_PEOPLE)}
+    ),
+    "workbench-asset-transition": Route(
+        "/assets/{asset}/transition/",
+        {"post": page_only(422, ("administrator", "asset_librarian"))},
+        bodies={"post": ("action=approve", "application/x-www-form-urlencoded")},
+    ),
+    "workbench-product-media": Route("/products/{sku}/media-panel/", {"get": LOGIN_REQUIRED_PAGE}),
+    "workbench-product-media-reorder": Route(
+        "/products/{sku}/media-panel/reorder/", {"post": page_only(422, LINK_PEOPLE)}
+    ),
+    "workbench-product-media-role": Route(
+        "/products/{sku}/media-panel/links/0/role/", {"post": page_only(404, LINK_PEOPLE)}
+    ),
+    "workbench-product-media-unlink": Route(
+        "/products/{sku}/media-panel/links/0/unlink/", {"post": page_only(404, LINK_PEOPLE)}
+    ),
+    "workbench-product-media-pick": Route(
+        "/products/{sku}/media-panel/pick/", {"get": page_only(200, LINK_PEOPLE)}
+    ),
+    "workbench-product-media-link": Route(
+        "/products/{sku}/media-panel/link/", {"post": page_only(404, LINK_PEOPLE)}
+    ),
+    "workbench-product-media-upload": Route(
+        "/products/{sku}/media-panel/upload/",
+        {"post": page_only(422, ("administrator", "asset_librarian"))},
+    ),
+    # Workbench review queues and dashboard (issue #7): every signed-in person opens them (the
+    # queue lists only what they may approve); deciding needs the approve permission in scope
+    # (an empty form is then re-shown with its error, 200).
+    "workbench-reviews": Route("/reviews/", {"get": LOGIN_REQUIRED_PAGE}),
+    "workbench-reviews-approve": Route(
+        "/reviews/approve/",
+        {"post": page_only(200, ("administrator", "product_data_owner", "asset_librarian"))},
+    ),
+    "workbench-review-item": Route(
+        "/reviews/product/{sku}/",
+        {"get": LOGIN_REQUIRED_PAGE, "post": page_only(200, PRODUCT_OWNERS)},
+    ),
+    "workbench-dashboard": Route("/dashboard/", {"get": LOGIN_REQUIRED_PAGE}),
+    # Workbench product editor (issue #7): every signed-in person reads a product in scope;
+    # saving and restoring need change_product (an empty form lacks its version or record:
+    # 422), a transition any product workflow permission (no action: 422).
+    "workbench-product": Route(
+        "/products/{sku}/",
+        {"get": LOGIN_REQUIRED_PAGE, "post": page_only(422, PRODUCT_EDITORS_PAGE)},
+    ),
+    "workbench-product-transition": Route(
+        "/products/{sku}/transition/", {"post": page_only(422, PRODUCT_EDITORS_PAGE)}
+    ),
+    "workbench-product-restore": Route(
+        "/products/{sku}/restore/", {"post": page_only(422, PRODUCT_EDITORS_PAGE)}
+    ),
+    # Product comments (issue #7): editors and approvers post (an empty comment: 422); deleting
+    # finds the comment first (no such comment: 404 for everyone signed in).
+    "workbench-product-comment-add": Route(
+        "/products/{sku}/comments/", {"post": page_only(422, PRODUCT_EDITORS_PAGE)}
+    ),
+    "workbench-product-comment-delete": Route(
+        "/products/{sku}/comments/999999/delete/", {"post": page(404, 302)}
+    ),
+    # Workbench product grid (issue #7): every signed-in person lists what they may see; bulk
+    # actions need one of the product permissions (no action chosen: 400); saved views are
+    # each person's own (always sent back to the grid).
+    "workbench-products": Route("/products/", {"get": LOGIN_REQUIRED_PAGE}),
+    "workbench-products-bulk": Route(
+        "/products/_bulk/", {"post": page_only(400, PRODUCT_EDITORS_PAGE)}
+    ),
+    "workbench-products-view-save": Route("/products/_views/", {"post": page(302, 302)}),
+    "workbench-products-view-delete": Route(
+        "/products/_views/999999/delete/", {"post": page(302, 302)}
     ),
 }
