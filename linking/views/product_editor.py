@@ -22,6 +22,7 @@ from linking.views.product_editor_form import (
     place_errors,
     value_changes,
 )
+from linking.views.variants import axis_matrix
 from pim import selectors
 from pim.models import AttributeGroup, Product
 from pim.policies import product_policy
@@ -202,6 +203,7 @@ def _context(request, product: Product, *, post=None) -> dict:
         "categories": sorted(extras.categories.get(product.pk, ())),
         "associations": extras.associations.get(product.pk, ()),
         "variants": _variants(request, catalog, product, locale),
+        "axis_matrix": axis_matrix(catalog, product, locale),
         "history": _history(product),
         "scope_query": urlencode({"channel": channel, "locale": locale}),
         **comment_section(request, product),

@@ -11,11 +11,13 @@ from linking.views import (
     product_editor,
     products,
     reviews,
+    variants,
 )
 
 urlpatterns = [
     *home.urlpatterns,
     *products.urlpatterns,
+    *variants.urlpatterns,
     *product_editor.urlpatterns,
     *comments.urlpatterns,
     *media_panel.urlpatterns,

@@ -467,6 +467,10 @@ ROUTES: dict[str, Route] = {
         "/products/{sku}/",
         {"get": LOGIN_REQUIRED_PAGE, "post": page_only(422, PRODUCT_EDITORS_PAGE)},
     ),
+    # Creating missing variants: product writers only; `boot` is no variant (404).
+    "workbench-product-variants": Route(
+        "/products/{sku}/variants/", {"post": page_only(404, PRODUCT_EDITORS_PAGE)}
+    ),
     "workbench-product-transition": Route(
         "/products/{sku}/transition/", {"post": page_only(422, PRODUCT_EDITORS_PAGE)}
     ),
