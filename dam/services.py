@@ -166,11 +166,14 @@ def assets_ingest(
         _store(file, key)  # before the rows: a row never points at a missing file
         filename = safe_filename(name)
         with transaction.atomic():
+            code = _asset_code(filename)
+            # The code too: PostgreSQL's parser reads "lifestyle.jpg" as one file-name token,
+            # so the name alone would not be found by "lifestyle".
             asset = Asset.objects.create(
-                code=_asset_code(filename),
+                code=code,
                 kind=inspection.kind,
                 collection=collection,
-                search_text=filename,
+                search_text=f"{code} {filename}",
             )
             version = _version_create(asset, inspection, key, filename, actor, comment="")
             _audit_version(asset, version, before=None)
