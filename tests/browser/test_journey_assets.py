@@ -18,6 +18,7 @@ from governance import services as governance
 from governance.models import Locale
 from governance.roles import ASSET_CONTRIBUTOR, ASSET_LIBRARIAN, PRODUCT_EDITOR
 from linking.services.links import link_add
+from tests.browser.signing_in import sign_in
 from tests.conftest import ARTIFACTS
 from tests.governance.people import member
 from tests.linking.conftest import linked_catalog  # noqa: F401 - the media panel's catalog
@@ -56,10 +57,7 @@ def people(transactional_db, local_storage):
 
 
 def log_in(page: Page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, url, username, PASSWORD)
 
 
 def test_upload_three_files_then_describe_approve_and_crop(page: Page, live_server, people):

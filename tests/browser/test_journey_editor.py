@@ -10,6 +10,7 @@ from governance import roles
 from governance import services as governance
 from governance.models import Category, Channel
 from governance.services_access import category_grant
+from tests.browser.signing_in import sign_in
 from tests.conftest import ARTIFACTS
 from tests.governance.people import member
 from tests.pim.builders import save, value
@@ -42,10 +43,7 @@ def person(role, username):
 
 
 def log_in(page: Page, base: str, username: str, then: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={then}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, f"{base}/accounts/login/?next={then}", username, PASSWORD)
     expect(page).to_have_url(f"{base}{then}")
 
 

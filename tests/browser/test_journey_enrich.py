@@ -16,14 +16,13 @@ from governance import roles
 from linking.models import ProductAssetLink
 from linking.services.links import link_add
 from pim.models import Product
+from tests.browser.signing_in import sign_in
 from tests.conftest import ARTIFACTS
 from tests.governance.people import member
 from tests.linking.builders import linked_catalog as build_linked_catalog
 from tests.linking.feed_helpers import approve_asset, build_feed_world
 from tests.pim.builders import save, value
 from tests.pim.conftest import catalog  # noqa: F401 - the catalog the products are built on
-
-PASSWORD = "pass-word-1234"  # UserFactory's
 
 
 @pytest.fixture
@@ -60,10 +59,7 @@ def test_an_editor_completes_a_product_with_its_media_and_submits_it(
 ):
     editor = member(roles.PRODUCT_EDITOR, "erin")
     editor.groups.add(Group.objects.get(name=roles.ASSET_CONTRIBUTOR))  # she uploads too
-    page.goto(f"{live_server.url}/accounts/login/?next=/products/")
-    page.get_by_label("Username").fill("erin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, f"{live_server.url}/accounts/login/?next=/products/", "erin")
 
     # The grid: incomplete on the web shop in English.
     grid = page.locator("#grid-results")

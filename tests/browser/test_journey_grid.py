@@ -8,12 +8,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from governance import roles
+from tests.browser.signing_in import sign_in
 from tests.conftest import ARTIFACTS
 from tests.governance.people import member
 from tests.pim.builders import save, value
 from tests.pim.conftest import catalog  # noqa: F401 - the grid lists its products
-
-PASSWORD = "pass-word-1234"  # UserFactory's
 
 
 @pytest.fixture
@@ -37,10 +36,7 @@ def shirts(transactional_db, catalog):  # noqa: F811
 
 
 def log_in(page: Page, url: str, user) -> None:
-    page.goto(url)
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, url, user.username)
 
 
 def test_an_editor_filters_and_submits_in_bulk(page: Page, live_server, shirts):

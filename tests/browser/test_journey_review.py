@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from governance.audit import acting_as
 from governance.workflow import transition
+from tests.browser.signing_in import sign_in
 from tests.conftest import ARTIFACTS
 from tests.linking.conftest import linked_catalog  # noqa: F401 - the world builds on it
 from tests.linking.feed_helpers import approve_asset, build_feed_world
@@ -42,10 +43,7 @@ def test_owner_approves_from_the_queue_and_the_feed_shows_it(
     page: Page, live_server, world, tasks_in_this_process
 ):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{live_server.url}/reviews/")
-    page.get_by_label("Username").fill(world.people["owner"].username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, f"{live_server.url}/reviews/", world.people["owner"].username, PASSWORD)
 
     expect(page.get_by_role("heading", name="Reviews", exact=True)).to_be_visible()
     queue = page.get_by_role("region", name="Products (1)")
