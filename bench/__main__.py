@@ -83,11 +83,23 @@ def catalog_benchmarks() -> list:
 
     call_command("migrate", verbosity=0)
 
-    from bench import feed_benchmark, grid_benchmark, pim_benchmarks
+    from bench import (
+        export_benchmark,
+        feed_benchmark,
+        grid_benchmark,
+        import_benchmark,
+        pim_benchmarks,
+    )
     from config.runtime import tune_gc
 
     tune_gc()  # as config/wsgi.py does for the server
-    return pim_benchmarks.BENCHMARKS + feed_benchmark.BENCHMARKS + grid_benchmark.BENCHMARKS
+    return (
+        pim_benchmarks.BENCHMARKS
+        + feed_benchmark.BENCHMARKS
+        + grid_benchmark.BENCHMARKS
+        + export_benchmark.BENCHMARKS
+        + import_benchmark.BENCHMARKS
+    )
 
 
 def run(benchmark, args: argparse.Namespace, results: list) -> None:

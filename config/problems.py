@@ -121,6 +121,10 @@ def exception_handler(exc, context):
         instance=request.get_full_path() if request else "",
         errors=errors,
     )
+    # RFC 9457 extension members an exception brings (e.g. an import's report); never a
+    # standard member.
+    extensions = getattr(exc, "extensions", None) or {}
+    body.update({key: value for key, value in extensions.items() if key not in body})
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 

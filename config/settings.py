@@ -179,6 +179,7 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp file
 TESSERA_MAX_UPLOAD_BYTES = env.int("TESSERA_MAX_UPLOAD_BYTES", default=5 * 1024**3)
+TESSERA_IMPORT_MAX_BYTES = env.int("TESSERA_IMPORT_MAX_BYTES", default=2 * 1024**3)  # CSV/XLSX
 TESSERA_MAX_IMAGE_PIXELS = env.int("TESSERA_MAX_IMAGE_PIXELS", default=100_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TESSERA_MAX_REQUEST_BODY", default=10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -221,12 +222,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "linking.tasks.webhooks.webhook_deliveries_due",
         "schedule": 60.0,
     },
+    # Starts the scheduled channel exports that are due (a schedule's rhythm is its own).
+    "scheduled-exports": {
+        "task": "linking.tasks.exports.scheduled_exports_run",
+        "schedule": 120.0,
+    },
 }
 
 # --- product media ----------------------------------------------------------------------------
 # The rendition profile whose URL product media lists give as each asset's thumbnail (none
 # while no profile has this code).
 TESSERA_MEDIA_THUMBNAIL_PROFILE = env.str("TESSERA_MEDIA_THUMBNAIL_PROFILE", default="thumb")
+
+# --- media import -----------------------------------------------------------------------------
+# A ZIP is refused whole beyond this many entries or this much uncompressed data.
+TESSERA_MEDIA_IMPORT_MAX_ENTRIES = env.int("TESSERA_MEDIA_IMPORT_MAX_ENTRIES", default=10_000)
+TESSERA_MEDIA_IMPORT_MAX_TOTAL_BYTES = env.int(
+    "TESSERA_MEDIA_IMPORT_MAX_TOTAL_BYTES", default=20 * 1024**3
+)
+# Media fetched from URLs: seconds for a whole download; private, loopback and link-local
+# destinations only for tests and local sources, never in production (request forgery).
+TESSERA_MEDIA_FETCH_TIMEOUT = env.float("TESSERA_MEDIA_FETCH_TIMEOUT", default=60.0)
+TESSERA_MEDIA_FETCH_ALLOW_PRIVATE = env.bool("TESSERA_MEDIA_FETCH_ALLOW_PRIVATE", default=False)
 
 # --- webhooks ---------------------------------------------------------------------------------
 # Let webhook endpoints be http:// and resolve to private, loopback or link-local addresses:
@@ -333,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "WorkflowActionEnum": "governance.workflow.ACTION_CHOICES",
         "AuditActionEnum": "governance.models.AuditAction",
         "ChangeKindEnum": "governance.models.ChangeKind",
+        "ImportKindEnum": "linking.models.ImportKind",
     },
 }
 

@@ -1,5 +1,7 @@
 """CSV that is safe to open in a spreadsheet: a cell that a spreadsheet would read as a formula
-(OWASP "CSV injection") is prefixed with a single quote, so it shows as the text it is."""
+(OWASP "CSV injection") is prefixed with a single quote, so it shows as the text it is. A cell
+that already starts with a quote gets one more, so governance.tabular.cell_unquote undoes
+the quoting exactly."""
 
 import csv
 from collections.abc import Iterable, Iterator
@@ -8,6 +10,8 @@ from typing import Any
 import orjson
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+QUOTED_STARTS = (*FORMULA_STARTS, QUOTE)
 
 
 def safe_cell(value: Any) -> str:
@@ -18,7 +22,7 @@ def safe_cell(value: Any) -> str:
         text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
     else:
         text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return QUOTE + text if text.startswith(QUOTED_STARTS) else text
 
 
 class _Line:

@@ -8,6 +8,7 @@ from the beginning when its message is delivered again (Celery's `acks_late`).""
 import logging
 from collections.abc import Callable
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -111,3 +112,31 @@ def jobs_visible(user) -> QuerySet[Job]:
     if user.has_perm("governance.view_job"):
         return Job.objects.all()
     return jobs_of(user)
+
+
+def job_file(*, job: Job, index: int) -> dict | None:
+    """One of the files a job's report lists ({"label", "name", "content_type"}), or None."""
+    files = (job.report or {}).get("files") or []
+    if not 0 <= index < len(files) or not isinstance(files[index], dict):
+        return None
+    entry = files[index]
+    return (
+        entry
+        if isinstance(entry.get("name"), str) and default_storage.exists(entry["name"])
+        else None
+    )
+
+
+def job_file_url(*, entry: dict) -> str:
+    """A short-lived signed link that downloads a job's file (never renders it in our origin)."""
+    name = entry["name"]
+    filename = name.rsplit("/", 1)[-1]
+    if hasattr(default_storage, "bucket_name"):  # S3: a presigned URL told to download
+        return default_storage.url(
+            name,
+            parameters={
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                "ResponseContentType": "application/octet-stream",
+            },
+        )
+    return default_storage.url(name)  # local: the signed-file view sends it as an attachment

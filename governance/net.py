@@ -14,6 +14,8 @@ and a receiver has no reason to redirect.
 import ipaddress
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -245,5 +247,44 @@ def public_http_request(
         )
     except (HTTPError, OSError) as exc:
         raise RequestFailed(str(exc) or type(exc).__name__) from exc
+    finally:
+        pool.close()
+
+
+@contextmanager
+def public_http_stream(
+    url: str, *, headers: dict, timeout: float = 10.0, allow_private: bool = False
+) -> Iterator:
+    """GET from a public destination like `public_http_request` (no redirect, no retry, the
+    same address checks), yielding the urllib3 response unread for the caller to stream in
+    chunks (status, headers, `read(n)`). Raises DestinationRefused or RequestFailed on the way
+    in; errors while reading are the caller's (urllib3 HTTPError, OSError)."""
+    scheme, host, port, target = _split(url, ("http", "https"))
+    pool_class = _GuardedHTTPSPool if scheme == "https" else _GuardedHTTPPool
+    pool = pool_class(
+        host,
+        port,
+        timeout=Timeout(total=timeout),
+        maxsize=1,
+        retries=False,
+        allow_private=allow_private,
+    )
+    try:
+        try:
+            response = pool.urlopen(
+                "GET",
+                target,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                decode_content=False,  # the stored bytes are the file's, never inflated here
+            )
+        except (HTTPError, OSError) as exc:
+            raise RequestFailed(str(exc) or type(exc).__name__) from exc
+        try:
+            yield response
+        finally:
+            response.release_conn()
     finally:
         pool.close()

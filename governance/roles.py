@@ -46,6 +46,8 @@ READABLE = (
     "linking.fallbackmedia",
     "linking.channelmediapolicy",
     "linking.taggedattribute",
+    "linking.importprofile",
+    "linking.scheduledexport",
 )
 
 
@@ -63,7 +65,7 @@ VIEW = _crud(*READABLE, actions=("view",))
 _EDITOR = (
     VIEW
     | _crud("pim.product", "pim.productmodel", actions=("add", "change"))
-    | _crud("linking.productassetlink")
+    | _crud("linking.productassetlink", "linking.importprofile")
     | {"pim.submit_product", "pim.submit_productmodel", "governance.add_changerequest"}
 )
 _CONTRIBUTOR = (
@@ -84,7 +86,8 @@ ROLES: dict[str, set[str]] = {
         "pim.retire_product",
         "pim.retire_productmodel",
         "governance.add_qualityrun",
-    },
+    }
+    | _crud("linking.scheduledexport"),
     ASSET_CONTRIBUTOR: _CONTRIBUTOR,
     ASSET_LIBRARIAN: _CONTRIBUTOR
     | _crud("dam.asset", actions=("delete",))

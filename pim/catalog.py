@@ -53,6 +53,7 @@ class Catalog:
     ids: dict[str, dict[str, int]] = field(default_factory=dict)  # "family"|"channel"|"locale"
     rules: dict[str, Any] = field(default_factory=dict)
     requirement_keys: dict[str, list] = field(default_factory=dict)
+    scope_keys: dict[tuple, str] = field(default_factory=dict)  # (attribute, channel, locale)
 
     def rule(self, code: str):
         if code not in self.rules:
@@ -75,6 +76,21 @@ class Catalog:
         if channel and locale and locale not in self.channel_locales[channel]:
             return "locale_not_in_channel", f"Channel {channel} does not publish {locale}."
         return None
+
+    def _scope_key(self, attribute: Attribute, channel, locale, index: int, errors: list):
+        """The value key of a valid scope (remembered), or None with the problem in errors."""
+        code = attribute.code
+        if not isinstance(channel, str | None) or not isinstance(locale, str | None):
+            errors.append(
+                (f"values.{code}[{index}]", "invalid", "channel and locale are codes or null.")
+            )
+            return None
+        problem = self._scope_error(attribute, channel, locale)
+        if problem:
+            errors.append((value_path(code, channel, locale), *problem))
+            return None
+        key = self.scope_keys[(code, channel, locale)] = value_key(channel, locale)
+        return key
 
     def clean_values(
         self,
@@ -116,31 +132,24 @@ class Catalog:
                 )
                 continue
             rule, stored_scopes, scoped = self.rule(code), previous.get(code, {}), {}
+            scope_keys = self.scope_keys
             for index, entry in enumerate(entries):
                 if (
                     not isinstance(entry, dict)
-                    or not set(entry) <= {"channel", "locale", "data"}
                     or "data" not in entry
+                    or not entry.keys() <= ENTRY_KEYS
                 ):
                     errors.append(
                         (f"values.{code}[{index}]", "invalid", "Expected {channel, locale, data}.")
                     )
                     continue
                 channel, locale = entry.get("channel"), entry.get("locale")
-                if not isinstance(channel, str | None) or not isinstance(locale, str | None):
-                    errors.append(
-                        (
-                            f"values.{code}[{index}]",
-                            "invalid",
-                            "channel and locale are codes or null.",
-                        )
-                    )
-                    continue
-                problem = self._scope_error(attribute, channel, locale)
-                if problem:
-                    errors.append((value_path(code, channel, locale), *problem))
-                    continue
-                key = value_key(channel, locale)
+                try:  # a scope checked once per catalog: imports send the same ones all along
+                    key = scope_keys[(code, channel, locale)]
+                except (KeyError, TypeError):
+                    key = self._scope_key(attribute, channel, locale, index, errors)
+                    if key is None:
+                        continue
                 if entry["data"] is None:
                     scoped[key] = None
                     continue
@@ -202,6 +211,7 @@ class Catalog:
         return " ".join(words)
 
 
+ENTRY_KEYS = frozenset({"channel", "locale", "data"})
 SEARCHED_TYPES = {"identifier", "text", "textarea", "rich_text"}
 
 

@@ -1,9 +1,11 @@
 """Background jobs: each principal follows the jobs they started (administrators any job)."""
 
+from django.http import Http404, HttpResponseRedirect
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
 
 from governance.api.pagination import IdCursorPagination
-from governance.jobs import jobs_of, jobs_visible
+from governance.jobs import job_file, job_file_url, jobs_of, jobs_visible
 from governance.models import Job, JobState
 
 
@@ -44,4 +46,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         if getattr(self, "swagger_fake_view", False):
             return Job.objects.none()
         user = self.request.user
-        return jobs_visible(user) if self.action == "retrieve" else jobs_of(user)
+        return jobs_of(user) if self.action == "list" else jobs_visible(user)
+
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<index>\d+)")
+    def files(self, request, pk=None, index=None):
+        """`GET /jobs/{id}/files/{index}`: a redirect to a short-lived signed link to one of the
+        files the job's report lists (an error file, an export)."""
+        entry = job_file(job=self.get_object(), index=int(index))
+        if entry is None:
+            raise Http404("This job has no such file.")
+        return HttpResponseRedirect(job_file_url(entry=entry))

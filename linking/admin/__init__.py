@@ -1,3 +1,3 @@
 """Linking's admin, one module per concern."""
 
-from linking.admin import feed, links, naming, webhooks  # noqa: F401
+from linking.admin import exports, feed, imports, links, naming, webhooks  # noqa: F401

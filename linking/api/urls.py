@@ -1,4 +1,14 @@
-from linking.api import events, feed, links, naming, webhooks
+from linking.api import (
+    events,
+    exports,
+    feed,
+    imports,
+    links,
+    media_import,
+    naming,
+    reference_data,
+    webhooks,
+)
 
 urlpatterns = [
     *links.urlpatterns,
@@ -6,4 +16,8 @@ urlpatterns = [
     *feed.urlpatterns,
     *events.urlpatterns,
     *webhooks.urlpatterns,
+    *exports.urlpatterns,
+    *reference_data.urlpatterns,
+    *media_import.urlpatterns,
+    *imports.urlpatterns,
 ]

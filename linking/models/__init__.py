@@ -10,6 +10,7 @@ from linking.models.readiness import (
     MediaRequirement,
 )
 from linking.models.saved_views import SavedView
+from linking.models.transfer import ExportFormat, ImportKind, ImportProfile, ScheduledExport
 from linking.models.webhooks import (
     DeliveryState,
     WebhookAttempt,
@@ -21,12 +22,16 @@ __all__ = [
     "ChannelDocument",
     "ChannelMediaPolicy",
     "DeliveryState",
+    "ExportFormat",
     "FallbackMedia",
+    "ImportKind",
+    "ImportProfile",
     "MediaReadiness",
     "MediaRequirement",
     "NamingRule",
     "ProductAssetLink",
     "SavedView",
+    "ScheduledExport",
     "TaggedAttribute",
     "WebhookAttempt",
     "WebhookDelivery",

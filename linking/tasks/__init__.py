@@ -1,3 +1,11 @@
 """Celery entry points for linking, one module per concern (autodiscovery imports this package)."""
 
-from linking.tasks import documents, links, naming, webhooks  # noqa: F401
+from linking.tasks import (  # noqa: F401
+    documents,
+    exports,
+    imports,
+    links,
+    media_import,
+    naming,
+    webhooks,
+)

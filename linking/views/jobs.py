@@ -4,12 +4,13 @@ progress update without reloading (htmx polls the job's panel until it has finis
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from dam.policies import granted_collection_ids
-from governance.jobs import jobs_visible
+from governance.jobs import job_file, job_file_url, jobs_visible
 from linking.services import relink
 
 REPORT_ROWS = 20  # of each list a job's report holds, shown on the page
@@ -22,15 +23,32 @@ def job_detail(request, job_id: int):
     lists = {
         name: rows[:REPORT_ROWS]
         for name, rows in report.items()
-        if isinstance(rows, list) and rows and isinstance(rows[0], dict)
+        if name != "files" and isinstance(rows, list) and rows and isinstance(rows[0], dict)
     }
     counts = report.get("counts") or {
         name: value for name, value in report.items() if isinstance(value, int)
     }
     progress = round(100 * job.processed / job.total) if job.total else None
-    context = {"job": job, "counts": counts, "lists": lists, "progress": progress}
+    files = [entry.get("label") or "File" for entry in report.get("files") or []]
+    context = {
+        "job": job,
+        "counts": counts,
+        "lists": lists,
+        "progress": progress,
+        "files": files,
+    }
     template = "workbench/jobs/_panel.html" if request.htmx else "workbench/jobs/detail.html"
     return render(request, template, context)
+
+
+@login_required
+def job_file_download(request, job_id: int, index: int):
+    """A file the job's report lists, through a short-lived signed link."""
+    job = get_object_or_404(jobs_visible(request.user), pk=job_id)
+    entry = job_file(job=job, index=index)
+    if entry is None:
+        raise Http404("This job has no such file.")
+    return redirect(job_file_url(entry=entry))
 
 
 @login_required
@@ -53,5 +71,6 @@ def relink_begin(request):
 
 urlpatterns = [
     path("jobs/<int:job_id>/", job_detail, name="workbench-job"),
+    path("jobs/<int:job_id>/files/<int:index>/", job_file_download, name="workbench-job-file"),
     path("assets/relink/", relink_begin, name="workbench-relink"),
 ]

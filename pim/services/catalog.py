@@ -258,7 +258,7 @@ def family_variant_save(
             if isinstance(family_code, str)
             else None
         )
-        if variant.family is None:
+        if variant.family_id is None:  # (reading .family of an unset family would raise)
             _error(
                 errors,
                 "family",

@@ -128,6 +128,10 @@ def product_model_save(
     if errors:
         raise ValidationError(errors)
 
+    if before is not None and values == product_model.values:
+        stored_categories = set(product_model.categories.values_list("pk", flat=True))
+        if category_ids is None or set(category_ids) == stored_categories:
+            return product_model  # nothing changes: no write, no version bump
     product_model.values = values
     effective = inherit(parent.values, values) if parent else values
     product_model.search_text = catalog.search_text(product_model.code, effective)

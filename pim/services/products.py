@@ -43,6 +43,7 @@ class Outcome:
     status: int = 0
     product: Product | None = None
     errors: list[dict] = field(default_factory=list)
+    unchanged: bool = False  # saved as it was: nothing written, no version bump
 
     def fail(self, field_path, code, message, status=422):
         self.status = status
@@ -78,18 +79,21 @@ def product_upsert_many(
     expected_versions: dict[int, int] | None = None,
     catalog: Catalog | None = None,
     category_scope: list[str] | None = None,
+    dry_run: bool = False,
 ) -> list[Outcome]:
     """Create or update products; each item succeeds or fails on its own, nothing half-written.
 
     mode "create" refuses an existing SKU, "update" a missing one. `expected_versions` maps an
     item's index to the version its writer last read (If-Match); a mismatch answers 412.
     `category_scope` (category paths; None = unscoped) limits a scoped writer's classifying.
-    Completeness of each saved product is recomputed in the same transaction.
+    Completeness of each saved product is recomputed in the same transaction. `dry_run`
+    validates exactly the same way (uniqueness and variant axes included) and answers the
+    same statuses, but writes nothing and locks no rows.
     """
     catalog = catalog or selectors.catalog_load()
     plans = _parse(items)
     with transaction.atomic():
-        targets = _load(plans)
+        targets = _load(plans, lock=not dry_run)
         if category_scope is not None:
             _check_scope(plans, category_scope)
         for plan in plans:
@@ -108,11 +112,19 @@ def product_upsert_many(
                     )
         good = []
         for plan in (p for p in plans if p.outcome.ok):
+            if dry_run and plan.before is None:
+                plan.outcome.status = 201  # a creation: its audit diff is not needed to know
+                continue
             plan.changes = _changes(plan)
             if _is_unchanged(plan):
                 plan.outcome.status, plan.outcome.product = 200, plan.product
+                plan.outcome.unchanged = True
             else:
                 good.append(plan)
+        if dry_run:
+            for plan in good:
+                plan.outcome.status = 200
+            return [plan.outcome for plan in plans]
         try:
             with transaction.atomic():
                 _write(good, catalog)
@@ -176,15 +188,14 @@ def _parse(items) -> list[_Plan]:
     return plans
 
 
-def _load(plans: list[_Plan]) -> AssociationTargets | None:
-    """The rows the batch touches, in a fixed number of queries, locked against other writers."""
+def _load(plans: list[_Plan], lock: bool = True) -> AssociationTargets | None:
+    """The rows the batch touches, in a fixed number of queries, locked against other writers
+    (unless a dry run only reads them)."""
     live = [p for p in plans if p.outcome.ok]
-    existing = {
-        p.sku_key: p
-        for p in Product.objects.select_for_update(of=("self",))
-        .select_related("family", "parent")
-        .filter(sku_key__in=[p.key for p in live])
-    }
+    rows = Product.objects.select_related("family", "parent")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    existing = {p.sku_key: p for p in rows.filter(sku_key__in=[p.key for p in live])}
     parent_codes = {p.item["parent"] for p in live if isinstance(p.item.get("parent"), str)}
     parent_ids = {p.parent_id for p in existing.values() if p.parent_id}
     parents = {

@@ -51,3 +51,13 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def tasks_in_this_process(monkeypatch):
+    """The live server runs in this process: its on-commit tasks (channel documents, import
+    jobs) run here after commit, on every tier, as in the embedded default. tests/services
+    proves the path through Redis to a real worker."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

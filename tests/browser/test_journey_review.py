@@ -29,16 +29,6 @@ def world(transactional_db, linked_catalog):  # noqa: F811
     return world
 
 
-@pytest.fixture
-def tasks_in_this_process(monkeypatch):
-    """The live server runs in this process: its on-commit tasks (the channel documents) run
-    here after commit, on every tier, as in the embedded default. tests/services proves the
-    path through Redis to a real worker."""
-    from config.celery import app
-
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
-
-
 def test_owner_approves_from_the_queue_and_the_feed_shows_it(
     page: Page, live_server, world, tasks_in_this_process
 ):

@@ -126,3 +126,54 @@ def test_listing_jobs_costs_the_same_queries_for_3_or_30(
 
     assert count(3) == count(30)
     assert api_client.get(JOBS, {"page_size": 2}).json()["next"] is not None
+
+
+def _download(client, location: str) -> bytes:
+    """The file behind a signed link: the local signed-file view, or S3's presigned URL."""
+    if location.startswith("/"):
+        response = client.get(location)
+        body = b"".join(response.streaming_content)
+    else:
+        import requests
+
+        response = requests.get(location, timeout=10)
+        body = response.content
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    return body
+
+
+def test_a_jobs_files_download_through_a_signed_link_for_whoever_may_see_the_job(
+    api_client, client, alice
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("jobs/errors.csv", ContentFile(b"sku,error\nA,bad\n"))
+    job = job_of(alice, report={"files": [{"label": "Error file", "name": name}]})
+    api_client.force_authenticate(alice)
+    response = api_client.get(f"{JOBS}/{job.pk}/files/0")
+    assert response.status_code == 302
+    assert _download(client, response["Location"]) == b"sku,error\nA,bad\n"
+    # No such file: past the list's end, or a file gone from storage.
+    assert api_client.get(f"{JOBS}/{job.pk}/files/1").status_code == 404
+    default_storage.delete(name)
+    assert api_client.get(f"{JOBS}/{job.pk}/files/0").status_code == 404
+    # Someone else's job is not theirs to download from.
+    api_client.force_authenticate(UserFactory(username="bob"))
+    assert api_client.get(f"{JOBS}/{job.pk}/files/0").status_code == 404
+
+
+def test_the_job_page_links_its_files(client, alice):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("jobs/export.csv", ContentFile(b"sku\n"))
+    job = job_of(
+        alice, state=JobState.SUCCEEDED, report={"files": [{"label": "Export", "name": name}]}
+    )
+    client.force_login(alice)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/jobs/{job.pk}/files/0/"' in page and ">Export</a>" in page
+    assert client.get(f"/jobs/{job.pk}/files/0/").status_code == 302
+    assert client.get(f"/jobs/{job.pk}/files/3/").status_code == 404

@@ -13,8 +13,10 @@ from tests.permission_matrix.routes import ROUTES
 WRITES = ("post", "put", "patch", "delete")
 # Marking one's own notification read changes no content; signing in and out are not writes;
 # the naming-rule tester only answers what a file name would yield; saved grid views are one's
-# own preferences.
+# own preferences; an export writes a file of what its starter may read anyway.
 NOT_CONTENT = {
+    "export-list",
+    "workbench-exports",
     "notification-read",
     "login",
     "logout",

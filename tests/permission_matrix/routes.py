@@ -342,10 +342,67 @@ ROUTES: dict[str, Route] = {
     ),
     "naming-rule-test": Route(V1 + "/naming-rules/test", {"post": profile(422, read_key=403)}),
     "relink-job-list": Route(V1 + "/relink-jobs", {"post": MANAGE_LIBRARY(202)}),
+    # Media import (issue #8): uploading ZIPs and files needs dam.add_asset (no file: 422);
+    # importing from URLs links too, so it needs linking.add_productassetlink as well.
+    "media-import-list": Route(
+        V1 + "/media-imports", {"post": EDIT_ASSETS(422)}, {"post": MULTIPART}
+    ),
+    "media-import-urls": Route(V1 + "/media-imports/urls", {"post": MANAGE_LIBRARY(422)}),
+    # Reference data (issue #8): everyone reads every kind, so exports it. Importing needs add
+    # and change of the file's kinds: who holds them for some kind gets 422 for an empty
+    # document (it names no kind); everyone else 403 before the body is read.
+    "reference-data": Route(
+        V1 + "/reference-data",
+        {
+            "get": READ_ANY,
+            "post": only(422, ("administrator", "metadata_manager", "asset_librarian")),
+        },
+    ),
+    "reference-data-csv": crud(V1 + "/reference-data/attributes.csv", read=READ_ANY),
+    # Exports (issue #8): whoever reads products may export a channel they see (an empty body
+    # names no channel: 422; a read key writes nothing). Scheduled exports are read by everyone
+    # (the other channel's key does not find `web`'s) and kept by the product data owners.
+    "export-list": Route(V1 + "/exports", {"post": profile(422, read_key=403)}),
+    "scheduled-export-list": crud(
+        V1 + "/scheduled-exports", read=READ_ANY, create=OWN_PRODUCTS(422)
+    ),
+    "scheduled-export-detail": crud(
+        V1 + "/scheduled-exports/nightly",
+        read=READ_IN_CHANNEL,
+        change=OWN_PRODUCTS(200),
+        delete=OWN_PRODUCTS(204),
+    ),
+    # Product imports (issue #8): starting one (or a preview) needs add and change of products
+    # (no file: 422). An import job is its starter's (the editor's) and administrators'; its
+    # dry run is still queued, so a commit is refused (409). Import profiles are read by all
+    # and kept by those who import.
+    "import-list": Route(V1 + "/imports", {"post": CREATE_PRODUCTS(422)}, {"post": MULTIPART}),
+    "import-preview": Route(
+        V1 + "/imports/preview", {"post": CREATE_PRODUCTS(422)}, {"post": MULTIPART}
+    ),
+    "import-detail": crud(
+        V1 + "/imports/{import_job}", read=profile(404, administrator=200, product_editor=200)
+    ),
+    "import-commit": Route(
+        V1 + "/imports/{import_job}/commit",
+        {"post": profile(404, administrator=409, product_editor=409, read_key=403)},
+    ),
+    "import-profile-list": crud(
+        V1 + "/import-profiles", read=READ_ANY, create=CREATE_PRODUCTS(422)
+    ),
+    "import-profile-detail": crud(
+        V1 + "/import-profiles/supplier",
+        read=READ_ANY,
+        change=CREATE_PRODUCTS(200),
+        delete=CREATE_PRODUCTS(204),
+    ),
     # Jobs: everyone lists their own; a job is its starter's (the librarian) and administrators'.
     "job-list": crud(V1 + "/jobs", read=READ_ANY),
     "job-detail": crud(
         V1 + "/jobs/{job}", read=profile(404, administrator=200, asset_librarian=200)
+    ),
+    "job-files": Route(
+        V1 + "/jobs/{job}/files/0", {"get": profile(404, administrator=302, asset_librarian=302)}
     ),
     # Events (issue #6): the change feed is read by administrators and every key (a restricted
     # key sees its channel's events); webhooks are the administrators' alone, never a key's.
@@ -400,7 +457,43 @@ ROUTES: dict[str, Route] = {
     # Jobs: a librarian starts a relink (its redirect to the job page); a job's page is its
     # starter's (the librarian's) and the administrators'.
     "workbench-relink": Route("/assets/relink/", {"post": page_only(302, LIBRARIANS)}),
+    # Media import page (issue #8): uploaders open it; posting no file re-shows it with the error.
+    "workbench-media-import": Route(
+        "/assets/import/",
+        {"get": page_only(200, ASSET_PEOPLE), "post": page_only(422, ASSET_PEOPLE)},
+    ),
+    # Exports: every signed-in person reads products, so opens the page and may export (an
+    # empty form names no channel: 422).
+    "workbench-exports": Route("/exports/", {"get": LOGIN_REQUIRED_PAGE, "post": page(422, 302)}),
     "workbench-job": Route("/jobs/{job}/", {"get": page_only(200, LIBRARIANS, denied=404)}),
+    # Product imports (issue #8): the pages of those who may import products (no file: 422;
+    # an unknown upload: 404); an import job's page is its starter's and administrators', and
+    # its queued dry run cannot be committed (back to its page: 302).
+    "workbench-imports": Route(
+        "/imports/",
+        {
+            "get": page_only(200, PRODUCT_EDITORS_PAGE),
+            "post": page_only(422, PRODUCT_EDITORS_PAGE),
+        },
+    ),
+    "workbench-import-map": Route(
+        "/imports/map/not-a-token/",
+        {
+            "get": page_only(404, PRODUCT_EDITORS_PAGE),
+            "post": page_only(404, PRODUCT_EDITORS_PAGE),
+        },
+    ),
+    "workbench-import-job": Route(
+        "/imports/jobs/{import_job}/",
+        {"get": page_only(200, ("administrator", "product_editor"), denied=404)},
+    ),
+    "workbench-import-commit": Route(
+        "/imports/jobs/{import_job}/commit/",
+        {"post": page_only(302, ("administrator", "product_editor"), denied=404)},
+    ),
+    "workbench-job-file": Route(
+        "/jobs/{job}/files/0/", {"get": page_only(302, LIBRARIANS, denied=404)}
+    ),
     "workbench-asset-upload": Route("/assets/upload/", {"post": page_only(422, ASSET_PEOPLE)}),
     "workbench-asset-bulk": Route("/assets/bulk/", {"post": page_only(422, ASSET_PEOPLE)}),
     "workbench-asset": Route("/assets/{asset}/", {"get": LOGIN_REQUIRED_PAGE}),

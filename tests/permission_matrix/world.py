@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from PIL import Image
 
@@ -25,6 +27,8 @@ from governance.quality import quality_run_start
 from governance.workflow import transition
 from linking.services.documents import channel_documents_refresh
 from linking.services.events import events_publish
+from linking.services.exports import scheduled_export_save
+from linking.services.import_profiles import import_profile_save
 from linking.services.links import link_add
 from linking.services.media_config import fallback_media_save, media_requirement_save
 from linking.services.naming import naming_rule_save
@@ -186,8 +190,28 @@ def build_world() -> World:
     webhook, delivery = _webhook()
     # Naming rules and jobs (issue #6): a rule, and a job the Asset Librarian started.
     rule = naming_rule_save(changes={"code": "plain", "pattern": "{sku}_{role}.{ext}"})
+    # Exports (issue #8): a nightly export of `web`, the data owner's.
+    with acting_as(user=users["product_data_owner"]):
+        scheduled_export_save(changes={"code": "nightly", "channel": "web"})
     with acting_as(user=users["asset_librarian"]):
         job = job_create(kind="relink")
+    # Product imports (issue #8): the editor's queued dry run, and a saved column mapping.
+    with acting_as(user=users["product_editor"]):
+        import_job = job_create(
+            kind="product_import", parameters={"kind": "products", "dry_run": True}
+        )
+        import_profile_save(changes={"code": "supplier", "mapping": {"columns": {}}})
+    # A job's file (issue #8): downloads go through the job's permission to a signed link.
+    job.report = {
+        "files": [
+            {
+                "label": "Report",
+                "name": default_storage.save("jobs/world-report.csv", ContentFile(b"sku\n")),
+                "content_type": "text/csv",
+            }
+        ]
+    }
+    job.save(update_fields=["report"])
     # Readiness and the feed (issue #6): a requirement and a placeholder on `web`, and the
     # approved product's documents (built here: the world's transaction never commits).
     requirement = media_requirement_save(
@@ -219,6 +243,7 @@ def build_world() -> World:
         webhook_message=delivery.message_id,
         naming_rule=rule.code,
         job=str(job.pk),
+        import_job=str(import_job.pk),
         notification=str(notification.pk),
         link=str(link.pk),
         media_requirement=str(requirement.pk),

@@ -34,7 +34,8 @@ def celery_worker(django_db_setup, django_db_blocker):
     )
     hostname = f"test-worker-{os.getpid()}@localhost"
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "test-artifacts" / "celery-worker.log", "w")  # noqa: SIM115 - closed below
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    log = open(ROOT / "test-artifacts" / f"celery-worker-{worker}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
             sys.executable,
