@@ -80,14 +80,10 @@ def structure() -> None:
 
 def seed(total: int) -> float:
     """Products and their stored documents on the channel (once per database); seconds taken."""
-    from datetime import UTC, datetime, timedelta
 
-    from django.db import connection
-
-    from bench.feed_benchmark import document
+    from bench.feed_benchmark import documents_store
     from governance.models import Channel, Locale
     from linking.models import ChannelDocument
-    from linking.services.document_build import document_etag
     from pim.models import Family, Product
 
     structure()
@@ -107,28 +103,7 @@ def seed(total: int) -> float:
             batch_size=5000,
             ignore_conflicts=True,
         )
-    ids = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
-    moment, batch = datetime(2026, 1, 1, tzinfo=UTC), []
-    for n, sku in enumerate(skus):
-        updated_at = moment + timedelta(milliseconds=n)
-        text = document(n, sku, updated_at)
-        batch.append(
-            ChannelDocument(
-                channel=channel,
-                locale=locale,
-                product_id=ids[sku],
-                sku=sku,
-                document=text,
-                etag=document_etag(text),
-                updated_at=updated_at,
-            )
-        )
-        if len(batch) == 2000:
-            ChannelDocument.objects.bulk_create(batch)
-            batch = []
-    ChannelDocument.objects.bulk_create(batch)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")  # what autovacuum does shortly after a bulk load
+    documents_store(channel, locale, skus)
     return time.perf_counter() - started
 
 

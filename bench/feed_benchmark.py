@@ -100,34 +100,17 @@ def document(n: int, sku: str, updated_at) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def seed(total: int) -> dict:
-    """Products and their stored documents on one channel and locale (once per database)."""
+def documents_store(channel, locale, skus: list[str]) -> int:
+    """A stored document per product of `skus` on channel × locale (bulk, then analysed as
+    autovacuum would shortly after); the bytes stored."""
     from datetime import UTC, datetime, timedelta
 
     from django.db import connection
 
-    from governance import services as governance
-    from governance.models import Channel, Locale
     from linking.models import ChannelDocument
     from linking.services.document_build import document_etag
-    from pim.models import Family, Product
+    from pim.models import Product
 
-    if not Locale.objects.filter(code=LOCALE).exists():
-        governance.code_entry_create(model=Locale, code=LOCALE)
-    channel = Channel.objects.filter(code=CHANNEL).first() or governance.channel_create(
-        code=CHANNEL, locales=[LOCALE]
-    )
-    locale = Locale.objects.get(code=LOCALE)
-    if ChannelDocument.objects.filter(channel=channel).count() == total:
-        return {"seconds": 0.0, "bytes": 0}
-    started = time.perf_counter()
-    family, _ = Family.objects.get_or_create(code="bench_apparel")
-    skus = [f"FEED-{n:06}" for n in range(total)]
-    Product.objects.bulk_create(
-        (Product(sku=sku, sku_key=sku.lower(), family=family) for sku in skus),
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
     ids = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     size, batch = 0, []
@@ -152,6 +135,33 @@ def seed(total: int) -> dict:
     ChannelDocument.objects.bulk_create(batch)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what autovacuum does shortly after a bulk load
+    return size
+
+
+def seed(total: int) -> dict:
+    """Products and their stored documents on one channel and locale (once per database)."""
+    from governance import services as governance
+    from governance.models import Channel, Locale
+    from linking.models import ChannelDocument
+    from pim.models import Family, Product
+
+    if not Locale.objects.filter(code=LOCALE).exists():
+        governance.code_entry_create(model=Locale, code=LOCALE)
+    channel = Channel.objects.filter(code=CHANNEL).first() or governance.channel_create(
+        code=CHANNEL, locales=[LOCALE]
+    )
+    locale = Locale.objects.get(code=LOCALE)
+    if ChannelDocument.objects.filter(channel=channel).count() == total:
+        return {"seconds": 0.0, "bytes": 0}
+    started = time.perf_counter()
+    family, _ = Family.objects.get_or_create(code="bench_apparel")
+    skus = [f"FEED-{n:06}" for n in range(total)]
+    Product.objects.bulk_create(
+        (Product(sku=sku, sku_key=sku.lower(), family=family) for sku in skus),
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    size = documents_store(channel, locale, skus)
     return {"seconds": time.perf_counter() - started, "bytes": size}
 
 

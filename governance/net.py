@@ -213,52 +213,36 @@ def public_http_request(
     """Send one request to a public destination: no redirect followed, no retry, `timeout`
     seconds in all to connect and read, at most `max_response_bytes` of the answer read.
     Raises DestinationRefused (nothing was sent) or RequestFailed (no answer)."""
-    scheme, host, port, target = _split(url, ("http", "https"))
-    pool_class = _GuardedHTTPSPool if scheme == "https" else _GuardedHTTPPool
-    pool = pool_class(
-        host,
-        port,
-        timeout=Timeout(total=timeout),
-        maxsize=1,
-        retries=False,
-        allow_private=allow_private,
-    )
     started = time.monotonic()
-    try:
-        response = pool.urlopen(
-            method,
-            target,
-            body=body,
-            headers=headers,
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            decode_content=False,  # what we keep is an excerpt: never inflate a compressed body
-        )
+    with public_http_stream(
+        url, method=method, body=body, headers=headers, timeout=timeout, allow_private=allow_private
+    ) as response:
         try:
             content = response.read(max_response_bytes)
-        finally:
-            response.release_conn()
-        return HttpAnswer(
-            status=response.status,
-            headers={name.lower(): value for name, value in response.headers.items()},
-            body=content,
-            elapsed_ms=round((time.monotonic() - started) * 1000),
-        )
-    except (HTTPError, OSError) as exc:
-        raise RequestFailed(str(exc) or type(exc).__name__) from exc
-    finally:
-        pool.close()
+        except (HTTPError, OSError) as exc:
+            raise RequestFailed(str(exc) or type(exc).__name__) from exc
+    return HttpAnswer(
+        status=response.status,
+        headers={name.lower(): value for name, value in response.headers.items()},
+        body=content,
+        elapsed_ms=round((time.monotonic() - started) * 1000),
+    )
 
 
 @contextmanager
 def public_http_stream(
-    url: str, *, headers: dict, timeout: float = 10.0, allow_private: bool = False
+    url: str,
+    *,
+    headers: dict,
+    method: str = "GET",
+    body: bytes | None = None,
+    timeout: float = 10.0,
+    allow_private: bool = False,
 ) -> Iterator:
-    """GET from a public destination like `public_http_request` (no redirect, no retry, the
-    same address checks), yielding the urllib3 response unread for the caller to stream in
-    chunks (status, headers, `read(n)`). Raises DestinationRefused or RequestFailed on the way
-    in; errors while reading are the caller's (urllib3 HTTPError, OSError)."""
+    """Send one request to a public destination (no redirect, no retry, the address checks of
+    the guarded connections) and yield the urllib3 response unread, for the caller to stream
+    (status, headers, `read(n)`). Raises DestinationRefused or RequestFailed on the way in;
+    errors while reading are the caller's (urllib3 HTTPError, OSError)."""
     scheme, host, port, target = _split(url, ("http", "https"))
     pool_class = _GuardedHTTPSPool if scheme == "https" else _GuardedHTTPPool
     pool = pool_class(
@@ -272,13 +256,14 @@ def public_http_stream(
     try:
         try:
             response = pool.urlopen(
-                "GET",
+                method,
                 target,
+                body=body,
                 headers=headers,
                 redirect=False,
                 retries=False,
                 preload_content=False,
-                decode_content=False,  # the stored bytes are the file's, never inflated here
+                decode_content=False,  # the bytes as sent: never inflate a compressed body here
             )
         except (HTTPError, OSError) as exc:
             raise RequestFailed(str(exc) or type(exc).__name__) from exc

@@ -17,7 +17,7 @@ import yaml
 
 from dam import reference_data as dam_reference
 from governance import reference_data as governance_reference
-from governance.csv_export import FORMULA_STARTS, csv_lines
+from governance.csv_export import csv_lines
 from governance.models import Channel, Locale
 from governance.reference_data import (
     BOOL,
@@ -40,6 +40,7 @@ from governance.reference_data import (
     import_run,
     kinds_export,
 )
+from governance.tabular import cell_unquote
 from linking.models import NamingRule
 from linking.services import naming
 from pim import reference_data as pim_reference
@@ -310,13 +311,6 @@ def kind_csv_lines(name: str) -> Iterator[str]:
     items = list(kind.export())  # the header needs every locale and channel in use
     header = _header(kind, items)
     return csv_lines(header, (_row(kind, item, header) for item in items))
-
-
-def cell_unquote(text: str) -> str:
-    """The inverse of governance.csv_export.safe_cell: "'=x" → "=x" (and "''x" → "'x")."""
-    if text.startswith("'") and text[1:].startswith((*FORMULA_STARTS, "'")):
-        return text[1:]
-    return text
 
 
 def _from_cell(field_type: str, text: str):
