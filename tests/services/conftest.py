@@ -22,9 +22,12 @@ def _services_tier():
         tiers.unavailable("services", "; ".join(missing))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the Redis broker, writing to the test database."""
+    """A real `celery worker` process on the Redis broker, writing to the test database.
+
+    One per module, stopped after it: a worker left running would take the tasks that later
+    tests in this process queue, and hold locks on tables their teardown truncates."""
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.flushdb()  # nothing left over from an earlier run
     with django_db_blocker.unblock():
@@ -35,7 +38,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     hostname = f"test-worker-{os.getpid()}@localhost"
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    log = open(ROOT / "test-artifacts" / f"celery-worker-{worker}.log", "w")  # noqa: SIM115 - closed below
+    log = open(ROOT / "test-artifacts" / f"celery-worker-{worker}.log", "a")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
             sys.executable,
@@ -53,7 +56,9 @@ def celery_worker(django_db_setup, django_db_blocker):
         ],
         cwd=ROOT,
         env={
-            **os.environ,
+            # This process's environment, already set for its xdist worker (Redis databases,
+            # S3 port, files): without the worker's name, settings_test keeps it as it is.
+            **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
             # Webhook tests post to a receiver on loopback and retry within seconds.
