@@ -35,6 +35,18 @@ class BoundedDeliveryTask(DjangoTask):
             return None
         return super().__call__(*args, **kwargs)
 
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        self.apply_async_on_commit(args, kwargs)
+
+    def apply_async_on_commit(self, *args, **kwargs) -> None:
+        from governance.on_commit import send_on_commit  # the app loads before Django is set up
+
+        def send():
+            self.apply_async(*args, **kwargs)
+
+        send.__qualname__ = f"{self.name}.apply_async"  # what a failure's log line names
+        send_on_commit(send)
+
 
 app = Celery("tessera", task_cls=BoundedDeliveryTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.refuse_nul_in_query",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,7 +119,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Fails open: reads go on while Redis is away (config/cache.py).
+        {"BACKEND": "config.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -181,6 +183,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 TESSERA_MAX_UPLOAD_BYTES = env.int("TESSERA_MAX_UPLOAD_BYTES", default=5 * 1024**3)
 TESSERA_IMPORT_MAX_BYTES = env.int("TESSERA_IMPORT_MAX_BYTES", default=2 * 1024**3)  # CSV/XLSX
 TESSERA_MAX_IMAGE_PIXELS = env.int("TESSERA_MAX_IMAGE_PIXELS", default=100_000_000)
+# What a raster other than JPEG (decoded whole, never at reduced scale) may take once decoded:
+# a media worker holds it, and a copy while resampling, within 512 MB. 128 MiB is 33 MP in
+# RGB(A) or CMYK, 67 MP in 16-bit grey, the pixel limit in 8-bit grey or palette.
+TESSERA_MAX_DECODED_IMAGE_BYTES = env.int("TESSERA_MAX_DECODED_IMAGE_BYTES", default=128 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TESSERA_MAX_REQUEST_BODY", default=10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -199,7 +205,9 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # A task redelivered after a worker died is acknowledged on the redelivery; with acks_late
 # the visibility timeout bounds how long a lost task waits before it is delivered again.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("TESSERA_BROKER_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
@@ -345,6 +353,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.problem_responses",
+    ],
     # Several serializers have an `action` field; the workflow's gets a name of its own.
     "ENUM_NAME_OVERRIDES": {
         "WorkflowActionEnum": "governance.workflow.ACTION_CHOICES",

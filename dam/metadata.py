@@ -134,6 +134,11 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 THUMBNAIL_BOX = 64  # pixels on the long side of what hashes, colours and transparency look at
+# Above this many pixels an image is cut down in its own mode before any conversion, to this
+# long side: converted whole, a palette or 1-bit PNG at the pixel limit (kilobytes on disk)
+# would take 400 MB as RGBA.
+SHRINK_FIRST_PIXELS = 4096 * 4096
+SHRINK_FIRST_SIDE = 1024
 COLOR_MINIMUM_SHARE = 0.1  # a colour names a picture when it covers a tenth of it
 # The colour names auto tags use: CSS keywords, chosen for what people search for.
 COLOR_NAMES = (
@@ -760,13 +765,23 @@ def _thumbnail(path: str | Path) -> Image.Image | None:
             exif = _exif(image)
             orientation = exif.get(ORIENTATION) if exif is not None else None
             image.draft("RGB", (THUMBNAIL_BOX, THUMBNAIL_BOX))  # JPEG: decode at 1/2…1/8
-            small = _to_rgba(image)
+            small = _to_rgba(_shrunk(image))
             small.thumbnail((THUMBNAIL_BOX, THUMBNAIL_BOX))
     except UNREADABLE_IMAGE:
         return None
     if orientation in UPRIGHT:
         small = small.transpose(UPRIGHT[orientation])
     return small
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    if image.width * image.height <= SHRINK_FIRST_PIXELS:
+        return image
+    # Nearest: the only resampling every mode has (palette, 1-bit, 16-bit), and it copies
+    # nothing the size of the source; the thumbnail's own resampling smooths what follows.
+    scale = SHRINK_FIRST_SIDE / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.NEAREST)
 
 
 def _to_rgba(image: Image.Image) -> Image.Image:

@@ -7,6 +7,15 @@ from dam.models import Asset, AssetKind, Collection, UploadPreset
 from dam.validators import ALLOWED_TYPES, Inspection
 from governance.services import apply_changes
 
+BOUNDS = (
+    "min_width",
+    "max_width",
+    "min_height",
+    "max_height",
+    "min_aspect_ratio",
+    "max_aspect_ratio",
+)
+
 
 def presets_for(collection) -> list[UploadPreset]:
     """The presets that apply: the global ones and the collection's."""
@@ -110,6 +119,10 @@ def upload_preset_save(
             errors[field] = [
                 ValidationError(f"Use only: {', '.join(sorted(allowed))}.", code="invalid")
             ]
+    for name in BOUNDS:
+        # full_clean skips "empty" values ({}, [], "") of a blank field: saving one would fail.
+        if getattr(preset, name) in ("", {}, []) and name not in errors:
+            errors[name] = [ValidationError("A number, or null.", code="invalid")]
     for low, high in (
         ("min_width", "max_width"),
         ("min_height", "max_height"),

@@ -44,6 +44,7 @@ VIDEO_DEMUXERS = "mov,mp4,matroska,webm,avi,mpeg,mpegts,flv,asf,ogg,mxf"
 VIDEO_PREVIEW_SECONDS = 10
 REDUCING_GAP = 2.0  # decode to at least twice the output size, then resample: thumbnail's margin
 PDF_RENDER_MAX_PIXELS = 40_000_000
+SHRINK_FIRST_PIXELS = 4096 * 4096  # above this, modes that widen are cut down before converting
 DEFAULT_TIMEOUT = 60.0
 
 # Everything Pillow raises for a file it cannot decode (its fuzzing harness lists the same).
@@ -166,7 +167,7 @@ def render_image(
     plan = _plan(spec, size)
     needed = tuple(min(side, math.ceil(side * plan.scale * REDUCING_GAP)) for side in size)
     _load(image, min_size=needed, orientation=orientation)
-    image = _resample(_normalise_mode(image), plan, size)
+    image = _resample(_normalise_mode(_shrunk_for_conversion(image, needed)), plan, size)
     image = _to_srgb(image, icc_profile)
     if spec.fit == "pad":
         image = _pad(image, (spec.width, spec.height), spec.background)
@@ -369,6 +370,19 @@ def _load(image: Image.Image, *, min_size: tuple[int, int] | None, orientation: 
         raise RenditionError(
             f"The image could not be decoded: {error}", code="unreadable"
         ) from error
+
+
+def _shrunk_for_conversion(image: Image.Image, needed: tuple[int, int]) -> Image.Image:
+    """A huge image that _normalise_mode would widen (palette, 1-bit, 16-bit) cut down to
+    `needed` in its own mode first: converted whole, a palette PNG at the pixel limit (kilobytes
+    on disk) would take 300 MB as RGB. Nearest, the one resampling those modes have; `needed`
+    keeps the reducing gap, so the final resampling still smooths."""
+    keeps_mode = image.mode in ("RGB", "RGBA", "L", "LA", "CMYK")
+    if keeps_mode and "transparency" not in image.info:
+        return image
+    if image.width * image.height <= SHRINK_FIRST_PIXELS or image.size == needed:
+        return image
+    return image.resize(needed, Image.Resampling.NEAREST)
 
 
 def _normalise_mode(image: Image.Image) -> Image.Image:

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from dam.models import Asset, AssetVersion, LicenceType, Tag, UsageRight
+from governance.moments import parse_aware
 
 
 def asset_list() -> QuerySet[Asset]:
@@ -21,8 +21,8 @@ def asset_list() -> QuerySet[Asset]:
 
 
 def _when(params, name):
-    moment = parse_datetime(params[name])
-    if moment is None or moment.tzinfo is None:
+    moment = parse_aware(params[name])
+    if moment is None:
         raise ValidationError(
             {
                 name: ValidationError(

@@ -1,6 +1,7 @@
 """Writes to the asset library: ingest, versions, descriptive metadata. Every entry point (API,
 admin, imports) calls these; side effects (metadata extraction, renditions) run after commit."""
 
+import logging
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -45,6 +47,7 @@ from governance.audit import (
 from governance.models import AuditAction, Locale
 from governance.services import VersionConflict
 
+logger = logging.getLogger(__name__)
 TEXT_LIMITS = {"title": 255, "alt_text": 500, "caption": 1000, "description": 10_000}
 
 
@@ -81,13 +84,49 @@ def safe_filename(name: str) -> str:
     return name.strip()[:255] or "unnamed"
 
 
-def _store(file: BinaryIO, key: str) -> None:
+class StorageUnavailable(Exception):
+    """The file store could not be reached: nothing of the upload was kept; try again later."""
+
+
+# What a store that is down or unreachable raises: S3 (botocore) or a local disk.
+STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+
+
+def _store(file: BinaryIO, key: str) -> bool:
+    """Store the bytes under their key; True when this call wrote them."""
     if default_storage.exists(key):
-        return  # the same bytes are stored already
+        return False  # the same bytes are stored already
     file.seek(0)
     saved = default_storage.save(key, File(file, name=key))
     if saved != key:  # a concurrent upload of the same bytes won: keep one copy
         default_storage.delete(saved)
+        return False
+    return True
+
+
+def _discard_later(keys: list[str]) -> None:
+    """Queue the removal of originals an upload stored but did not keep (the store may be
+    down now: the task retries until it is back)."""
+    if not keys:
+        return
+    from dam.tasks import media_originals_discard
+
+    try:
+        media_originals_discard.delay(keys)
+    except Exception:  # the broker is down too: logged; the objects stay unreferenced
+        logger.exception("could not queue the removal of %s", keys)
+
+
+def originals_discard(*, keys: list[str]) -> list[str]:
+    """Delete stored originals that no version refers to (an upload that failed after storing
+    them); returns the keys deleted. Safe to run twice."""
+    kept = set(AssetVersion.objects.filter(file__in=keys).values_list("file", flat=True))
+    deleted = []
+    for key in keys:
+        if key.startswith("originals/") and key not in kept and default_storage.exists(key):
+            default_storage.delete(key)
+            deleted.append(key)
+    return deleted
 
 
 def _asset_code(filename: str) -> str:
@@ -152,6 +191,20 @@ def assets_ingest(
     """
     collection_in_scope(collection, collection_scope)
     inspections = _inspect_all(uploads, collection)
+    stored: list[str] = []
+    try:
+        # One transaction for every file's rows: a store that fails half-way keeps none.
+        with transaction.atomic():
+            return _ingest_inspected(uploads, inspections, actor, collection, stored)
+    except STORAGE_ERRORS as exc:
+        _discard_later(stored)
+        raise StorageUnavailable(str(exc)) from exc
+    except BaseException:
+        _discard_later(stored)
+        raise
+
+
+def _ingest_inspected(uploads, inspections, actor, collection, stored: list[str]):
     results = []
     for (name, file), inspection in zip(uploads, inspections, strict=True):
         existing = (
@@ -163,7 +216,8 @@ def assets_ingest(
             )
             continue
         key = original_key(inspection)
-        _store(file, key)  # before the rows: a row never points at a missing file
+        if _store(file, key):  # before the rows: a row never points at a missing file
+            stored.append(key)
         filename = safe_filename(name)
         with transaction.atomic():
             code = _asset_code(filename)
@@ -253,7 +307,10 @@ def version_add(
             ]
         )
     key = original_key(inspection)
-    _store(file, key)
+    try:
+        _store(file, key)  # one object: written whole or not at all
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable(str(exc)) from exc
     before = asset_state(asset)
     version = _version_create(asset, inspection, key, safe_filename(name), actor, comment)
     _audit_version(asset, version, before=before)

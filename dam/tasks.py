@@ -37,3 +37,15 @@ def media_render_pregenerated(version_id: int) -> int:
     from dam.rendering import renditions_pregenerate
 
     return renditions_pregenerate(version_id=version_id)
+
+
+@shared_task(
+    autoretry_for=services.STORAGE_ERRORS,
+    max_retries=8,
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=False,
+)
+def media_originals_discard(keys: list[str]) -> list[str]:
+    """Delete originals an upload stored but did not keep, once the store answers again."""
+    return services.originals_discard(keys=keys)

@@ -50,6 +50,8 @@ RASTER_CHECKED = {
 SVG_MAX_BYTES = 5 * 1024 * 1024
 SVG_ACTIVE_TAGS = {"script", "foreignobject", "iframe", "embed", "object", "handler"}
 HEAD_BYTES = 64 * 1024
+# Bytes a pixel takes in Pillow's memory once decoded: three-band modes are stored in four.
+DECODED_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
 CHUNK = 1024 * 1024
 
 
@@ -149,8 +151,20 @@ def check_raster(file: BinaryIO) -> dict:
                     "decompression_bomb",
                     f"{width}×{height} pixels is over the limit of {settings.TESSERA_MAX_IMAGE_PIXELS:,}.",
                 )
+            decoded = width * height * DECODED_BYTES_PER_PIXEL.get(mode, 4)
+            limit = settings.TESSERA_MAX_DECODED_IMAGE_BYTES
+            if image.format != "JPEG" and decoded > limit:  # a JPEG decodes at reduced scale
+                raise UploadRefused(
+                    "decompression_bomb",
+                    f"{width}×{height} pixels in {mode} take {decoded:,} bytes decoded; "
+                    f"the limit is {limit:,}.",
+                )
             if image.format == "JPEG":
                 image.draft("RGB", (256, 256))  # decodes every scan at 1/8: truncation shows
+                image.load()
+            elif image.format in ("GIF", "TIFF"):
+                # Their verify() reads no pixel data, so a cut-off file would pass; the first
+                # frame (what renditions show) is decoded, within the decoded-size limit.
                 image.load()
             else:
                 image.verify()
@@ -176,6 +190,10 @@ def check_svg(file: BinaryIO, size: int) -> None:
         raise UploadRefused(
             "invalid_svg", f"The SVG cannot be parsed safely: {type(exc).__name__}."
         ) from None
+    # The sniffer calls any XML with "<svg" near its start an SVG: an XHTML page holding an
+    # inline <svg> would otherwise be stored and served as image/svg+xml.
+    if root.tag not in ("{http://www.w3.org/2000/svg}svg", "svg"):
+        raise UploadRefused("invalid_svg", f"The root element is <{root.tag}>, not <svg>.")
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
         if tag in SVG_ACTIVE_TAGS:

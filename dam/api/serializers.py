@@ -21,7 +21,9 @@ def signed_url(version: AssetVersion) -> str:
 
 
 class VersionSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -48,7 +50,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class AssetSerializer(serializers.ModelSerializer):
-    collection = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    collection = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     current_version = VersionSerializer(read_only=True)
     renditions = serializers.SerializerMethodField()
@@ -88,7 +90,7 @@ class UploadSerializer(serializers.Serializer):
 
 
 class CollectionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Collection
@@ -97,7 +99,9 @@ class CollectionSerializer(serializers.ModelSerializer):
 
 class UsageRightSerializer(serializers.ModelSerializer):
     channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    consent_document = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    consent_document = serializers.SlugRelatedField(
+        slug_field="uuid", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = UsageRight
@@ -117,7 +121,7 @@ class UsageRightSerializer(serializers.ModelSerializer):
 
 
 class RenditionProfileSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = RenditionProfile
@@ -125,7 +129,7 @@ class RenditionProfileSerializer(serializers.ModelSerializer):
 
 
 class UploadPresetSerializer(serializers.ModelSerializer):
-    collection = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    collection = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = UploadPreset

@@ -6,14 +6,15 @@ from django.db.models import ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from dam import presets, rendering, selectors, services
+from dam.api import schema
 from dam.api.serializers import (
     AssetSerializer,
     CollectionSerializer,
@@ -35,6 +36,7 @@ from governance.api.views import (
     json_object,
 )
 from governance.audit import current_user
+from governance.moments import parse_aware
 from governance.services import VersionConflict
 
 
@@ -48,6 +50,15 @@ class YAMLParser(BaseParser):
             )  # safe_load: no objects
         except yaml.YAMLError as exc:
             raise exceptions.ParseError(f"The YAML cannot be read: {exc}") from None
+
+
+class StoreUnavailable(exceptions.APIException):
+    """503 with Retry-After: the file store is down; nothing of the upload was kept."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+    default_detail = "The file store cannot be reached; nothing was stored. Try again later."
+    wait = 30  # seconds, sent as Retry-After
 
 
 class UploadRefused(exceptions.APIException):
@@ -149,6 +160,8 @@ class AssetViewSet(viewsets.GenericViewSet):
             )
         except services.UploadsRefused as exc:
             raise UploadRefused(exc) from None
+        except services.StorageUnavailable:
+            raise StoreUnavailable() from None
         # One read for all; a duplicate of an asset outside the uploader's scope is named as a
         # duplicate but not shown.
         visible = asset_policy.visible(request.user, selectors.asset_list())
@@ -197,7 +210,13 @@ class AssetViewSet(viewsets.GenericViewSet):
             raise InUse() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    @schema.apply(schema.versions)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser],
+        pagination_class=None,
+    )
     def versions(self, request, uuid):
         """GET lists the versions, newest first; POST uploads a new current version."""
         asset = self.get_object()
@@ -218,6 +237,8 @@ class AssetViewSet(viewsets.GenericViewSet):
                 )
             except services.UploadsRefused as exc:
                 raise UploadRefused(exc) from None
+            except services.StorageUnavailable:
+                raise StoreUnavailable() from None
             return self._present(asset, status.HTTP_201_CREATED)
         return Response(VersionSerializer(selectors.version_list(asset), many=True).data)
 
@@ -234,7 +255,10 @@ class AssetViewSet(viewsets.GenericViewSet):
         services.version_restore(asset=asset, number=int(number), actor=current_user())
         return self._present(asset, status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser])
+    @schema.apply(schema.rights)
+    @action(
+        detail=True, methods=["get", "post"], parser_classes=[JSONParser], pagination_class=None
+    )
     def rights(self, request, uuid):
         """GET lists the asset's usage rights; POST adds one."""
         asset = self.get_object()
@@ -273,9 +297,9 @@ class AssetViewSet(viewsets.GenericViewSet):
         """May it be used on `channel` in `territory` at `at` (default now)? With the reason."""
         asset = self.get_object()
         params = request.query_params
-        at = parse_datetime(params["at"]) if params.get("at") else timezone.now()
+        at = parse_aware(params["at"]) if params.get("at") else timezone.now()
         missing = [name for name in ("channel", "territory") if not params.get(name)]
-        if missing or at is None or at.tzinfo is None:
+        if missing or at is None:
             raise ValidationError(
                 {
                     (missing or ["at"])[0]: ValidationError(
@@ -289,8 +313,13 @@ class AssetViewSet(viewsets.GenericViewSet):
         )
         return Response({"usable": answer.usable, "reason": answer.reason})
 
+    @schema.apply(schema.renditions)
     @action(
-        detail=True, methods=["get", "post"], url_path="renditions", parser_classes=[JSONParser]
+        detail=True,
+        methods=["get", "post"],
+        url_path="renditions",
+        parser_classes=[JSONParser],
+        pagination_class=None,  # a list, not a page
     )
     def renditions(self, request, uuid):
         """GET lists the current version's renditions; POST {"profile": code} makes one now."""
@@ -303,7 +332,7 @@ class AssetViewSet(viewsets.GenericViewSet):
             code = json_object(request.data).get("profile")
             profile = (
                 RenditionProfile.objects.filter(code=code).first()
-                if isinstance(code, str)
+                if isinstance(code, str) and "\x00" not in code  # PostgreSQL text has no NUL
                 else None
             )
             if profile is None:
@@ -334,7 +363,8 @@ class AssetViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK,
         )
 
-    @action(detail=True, methods=["get"])
+    @schema.duplicates
+    @action(detail=True, methods=["get"], pagination_class=None)
     def duplicates(self, request, uuid):
         """Likely near-duplicates by perceptual hash (Hamming distance ≤ `distance`, default 8)."""
         asset = self.get_object()
@@ -371,6 +401,14 @@ class RenditionProfileViewSet(SavedByServiceViewSet):
     service = staticmethod(rendering.rendition_profile_save)
     instance_argument = "profile"
 
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["yaml", "json"])],
+        # YAML by default; JSON with ?format=json.
+        responses={
+            (200, "application/yaml"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+        },
+    )
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The profiles as YAML (?format=yaml, default) or JSON (?format=json)."""

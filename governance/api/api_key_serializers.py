@@ -9,11 +9,15 @@ from governance.models import ApiKey, ApiKeyScope, Channel
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    rotated_from = serializers.SlugRelatedField(slug_field="prefix", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    rotated_from = serializers.SlugRelatedField(
+        slug_field="prefix", read_only=True, allow_null=True
+    )
     rotated_to = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     status = serializers.SerializerMethodField()
 
     class Meta:

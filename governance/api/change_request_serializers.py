@@ -5,10 +5,14 @@ from governance.models import ChangeKind, ChangeRequest
 
 
 class ChangeRequestSerializer(serializers.ModelSerializer):
-    vocabulary = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    category_tree = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    vocabulary = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    category_tree = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ChangeRequest

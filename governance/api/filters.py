@@ -1,12 +1,31 @@
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from governance.models import Category, Channel, Currency, Locale, Term, Vocabulary
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """As UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (±23:59)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        try:
+            return moment.astimezone(UTC) if moment is not None else None
+        except OverflowError:  # out of range once in UTC: not a valid value
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """`updated_since` lets integrations sync incrementally."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class LocaleFilterSet(UpdatedSinceFilterSet):

@@ -12,7 +12,9 @@ class QualityCheckSerializer(serializers.Serializer):
 
 
 class QualityRunSerializer(serializers.ModelSerializer):
-    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    triggered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     findings_count = serializers.SerializerMethodField()
 
     class Meta:

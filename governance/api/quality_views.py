@@ -3,8 +3,9 @@
 import django_filters
 import orjson
 from django.http import StreamingHttpResponse
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer
@@ -53,13 +54,25 @@ FINDING_PARAMETERS = [
 ]
 
 
+class ResultsObjectSchema(AutoSchema):
+    """`list` answers {"results": [...]}, not the bare list spectacular assumes for `list`."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class QualityCheckViewSet(viewsets.ViewSet):
     """The registered checks."""
 
     permission_classes = [permissions.IsAuthenticated, ModelPermissionsWithView]
     queryset = QualityRun.objects.none()  # whose permissions reading the registry needs
+    schema = ResultsObjectSchema()
 
-    @extend_schema(responses=QualityCheckSerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "QualityCheckList", {"results": QualityCheckSerializer(many=True)}
+        )
+    )
     def list(self, request):
         return Response(
             {"results": QualityCheckSerializer(quality.quality_checks(), many=True).data}

@@ -44,7 +44,7 @@ class CodeEntryInputSerializer(StrictInputSerializer):
 class ChannelSerializer(serializers.ModelSerializer):
     locales = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     currencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    category_tree = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_tree = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Channel

@@ -109,9 +109,16 @@ class TransitionViewSet(viewsets.ViewSet):
         return kwargs[self.ref_name]
 
     @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=TransitionSerializer(many=True),
+        description="The log, newest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
         request=TransitionInputSerializer,
         responses={200: MovedSerializer},
-        description="GET: the log, newest first (TransitionSerializer list). POST: one move.",
+        description="One move.",
     )
     def transitions(self, request, **kwargs):
         obj = self.get_object(self._ref(kwargs))
@@ -200,6 +207,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = NotificationSerializer
     pagination_class = NotificationPagination
+    lookup_value_regex = r"\d+"  # an id; anything else is a 404, not a query error
     queryset = Notification.objects.none()  # for the schema; see get_queryset
 
     def get_queryset(self):

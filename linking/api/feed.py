@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.models import Channel
+from governance.moments import parse_aware
 from governance.policies import channel_visible, check_channel, key_channel
 from linking.api import media_config
 from linking.selectors import feed
@@ -121,8 +121,8 @@ class ChannelFeedView(FeedView):
         limit = self._limit(params.get("limit"))
         since = None
         if "updated_since" in params:
-            since = parse_datetime(params["updated_since"])
-            if since is None or since.tzinfo is None:
+            since = parse_aware(params["updated_since"])
+            if since is None:
                 raise InvalidParameter(
                     "updated_since",
                     "invalid_datetime",

@@ -197,7 +197,9 @@ class ImportViewSet(viewsets.GenericViewSet):
 
 
 class ImportProfileSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ImportProfile

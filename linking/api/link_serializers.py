@@ -8,11 +8,11 @@ from linking.models import ProductAssetLink
 class LinkSerializer(serializers.ModelSerializer):
     """A link as the API shows it; owners, asset and scope by their business identifiers."""
 
-    product = serializers.SlugRelatedField(slug_field="sku", read_only=True)
-    product_model = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="sku", read_only=True, allow_null=True)
+    product_model = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     asset = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    locale = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    locale = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = ProductAssetLink

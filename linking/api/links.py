@@ -178,6 +178,11 @@ def _owner_for(user, body: dict):
                 ]
             }
         )
+    if "\x00" in str(sku if sku is not None else code):  # PostgreSQL text cannot hold NUL
+        raise _unknown(
+            "product" if sku is not None else "product_model",
+            "There is no such product or product model.",
+        )
     if sku is not None:
         product = product_policy.visible(user, Product.objects.all()).filter(
             sku_key=sku_key(str(sku))

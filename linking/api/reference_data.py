@@ -73,7 +73,11 @@ class ReferenceDataView(_ReferenceDataView):
             OpenApiParameter("format", str, enum=["yaml", "json"], description="yaml (default)"),
             OpenApiParameter("kinds", str, description="Kinds, comma-separated (default: all)."),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        # YAML by default; JSON with ?format=json.
+        responses={
+            (200, "application/yaml"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+        },
     )
     def get(self, request):
         """The reference data of the chosen kinds as one YAML or JSON document."""

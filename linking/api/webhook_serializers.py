@@ -10,8 +10,10 @@ from linking.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     previous_secret_valid_until = serializers.SerializerMethodField()
 
     class Meta:

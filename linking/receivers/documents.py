@@ -4,7 +4,6 @@ rebuild of every product they may affect. Also registers the media readiness app
 
 import threading
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -12,6 +11,7 @@ from dam.models import Asset, RenditionProfile
 from dam.signals import assets_changed
 from governance import workflow
 from governance.models import Channel, Event
+from governance.on_commit import send_on_commit
 from governance.services import event_emit
 from governance.signals import event_recorded, transitioned
 from linking.models import ChannelDocument, ChannelMediaPolicy, FallbackMedia, MediaRequirement
@@ -83,7 +83,7 @@ def rebuild_on_commit(family_id: int | None = None) -> None:
     if pending is None:
         pending = _pending.families = set()
     pending.add(family_id)
-    transaction.on_commit(_flush_rebuilds)
+    send_on_commit(_flush_rebuilds)  # a broker outage loses the rebuild, never the write
 
 
 def _flush_rebuilds() -> None:

@@ -123,6 +123,38 @@ def product_media(
     return _media(f"p{product.pk}", Q(product_id=product.pk), chain, channel, locale)
 
 
+def _applies(link: ProductAssetLink, channel: str | None, locale: str | None) -> bool:
+    """`_applicable` for a link already read (its channel and locale selected with it)."""
+    return (channel is None or link.channel_id is None or link.channel.code == channel) and (
+        locale is None or link.locale_id is None or link.locale.code == locale
+    )
+
+
+@dataclass(frozen=True)
+class ProductLinks:
+    """Every link a product's media may draw on (its own and its models'), read once, so a
+    refresh resolves them for each channel × locale without asking the database again."""
+
+    levels: list[tuple[str, str | None]]
+    links: list[ProductAssetLink]
+    order: dict[str, int]
+
+    def media(self, *, channel: str | None = None, locale: str | None = None) -> list[MediaItem]:
+        """What `product_media` answers for this channel and locale."""
+        applicable = [link for link in self.links if _applies(link, channel, locale)]
+        return _resolve(self.levels, applicable, self.order)
+
+
+def product_links(product: Product) -> ProductLinks:
+    """A product's links of every scope with its models' (three queries)."""
+    chain = _model_chain(product.parent_id)
+    owners = Q(product_id=product.pk)
+    if chain:
+        owners |= Q(product_model_id__in=[model_id for model_id, _ in chain])
+    levels = [(f"p{product.pk}", None), *((f"m{model_id}", code) for model_id, code in chain)]
+    return ProductLinks(levels, list(links_with_media().filter(owners).order_by()), role_order())
+
+
 def model_media(
     product_model: ProductModel, *, channel: str | None = None, locale: str | None = None
 ) -> list[MediaItem]:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from dam.models import Asset, AssetKind, AssetVersion, UsageRight
 from dam.rendering import rendition_ensure
 from governance.models import Channel, PublishedSnapshot
+from governance.on_commit import send_on_commit
 from governance.services import event_emit
 from linking.models import ChannelDocument, FallbackMedia, MediaReadiness, ProductAssetLink
 from linking.services.document_build import Built, DocumentBuilder, snapshot_load
@@ -57,7 +58,7 @@ def documents_refresh_on_commit(product_ids: Iterable[int]) -> None:
     pending |= ids
     # One flush per registration; a flush drains every id gathered so far (ids of a rolled
     # back transaction ride along with the next one: a refresh is idempotent).
-    transaction.on_commit(_flush)
+    send_on_commit(_flush)  # a broker outage loses the refresh, never the write
 
 
 def _flush() -> None:

@@ -406,12 +406,16 @@ def scheduled_export_save(
         schedule = ScheduledExport(created_by=current_user())
     elif "code" in changes and changes["code"] != schedule.code:
         _invalid(errors, "code", "This field cannot be changed.", "read_only")
+    if changes.get("next_run_at") is not None and not isinstance(changes["next_run_at"], str):
+        # The model field parses text only: anything else would be a TypeError, not a 4xx.
+        _invalid(errors, "next_run_at", "Expected an ISO 8601 date-time.", "invalid")
     for name in ("code", "format", "interval_minutes", "is_active", "next_run_at", "locales"):
         if name in changes and name not in errors:
             value = changes[name]
             setattr(schedule, name, value.strip() if isinstance(value, str) else value)
     if "channel" in changes:
-        channel = Channel.objects.filter(code=changes["channel"] or "").first()
+        code = changes["channel"]
+        channel = Channel.objects.filter(code=code).first() if isinstance(code, str) else None
         if channel is None:
             _invalid(errors, "channel", f"There is no channel {changes['channel']!r}.", "unknown")
         else:

@@ -83,10 +83,13 @@ def media_roles_ensure() -> None:
 
 def role_clean(role: str, *, allow_deprecated: bool = False) -> str:
     """The role code if it is a term of the media roles vocabulary that may be chosen."""
+    # PostgreSQL text cannot hold NUL: such a "code" names no term (rather than a DataError).
     term = (
         Term.objects.filter(vocabulary__code=ROLES_VOCABULARY, code=role)
         .only("is_deprecated")
         .first()
+        if isinstance(role, str) and "\x00" not in role
+        else None
     )
     if term is None:
         raise _error("role", f"Unknown media role {role!r}.", "unknown_role")

@@ -269,21 +269,26 @@ def readiness_store(*, product: Product, results: dict[tuple[Channel, str], Read
     """Store a product's readiness per channel × locale (locale codes), dropping pairs that no
     longer exist (a channel lost a locale). Computed data: not audited."""
     locales = dict(Locale.objects.values_list("code", "pk"))
-    kept = []
-    for (channel, locale), readiness in results.items():
-        row, _ = MediaReadiness.objects.update_or_create(
+    rows = [
+        MediaReadiness(
             product=product,
             channel=channel,
             locale_id=locales[locale],
-            defaults={
-                "score": readiness.score,
-                "required": readiness.required,
-                "ready": readiness.ready,
-                "missing": readiness.missing,
-            },
+            score=readiness.score,
+            required=readiness.required,
+            ready=readiness.ready,
+            missing=readiness.missing,
         )
-        kept.append(row.pk)
-    MediaReadiness.objects.filter(product=product).exclude(pk__in=kept).delete()
+        for (channel, locale), readiness in results.items()
+    ]
+    # One statement for every channel × locale (a row each was 2 queries × 21 of a refresh).
+    MediaReadiness.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["product", "channel", "locale"],
+        update_fields=["score", "required", "ready", "missing", "updated_at"],
+    )
+    MediaReadiness.objects.filter(product=product).exclude(pk__in=[row.pk for row in rows]).delete()
 
 
 def channels_in_tree(product: Product, channels) -> list[Channel]:

@@ -8,6 +8,7 @@ input is said once, by the service, whose error paths (`values.weight[channel=ec
 map back to the fields here.
 """
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,8 @@ class ValueField:
         if self.type == AttributeType.PRICE:
             return ", ".join(f"{a} {c}" for c, a in raw.items() if a) or "—"
         if self.type == AttributeType.RICH_TEXT:
-            return nh3.clean(raw, tags=set()) or "—"
+            # nh3 returns HTML (entities escaped); the template escapes again, so unescape.
+            return html.unescape(nh3.clean(raw, tags=set())) or "—"
         return labels.get(raw, raw) or "—"
 
     @property

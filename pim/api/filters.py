@@ -12,9 +12,9 @@ from django.db import connection
 from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, TextField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
-from django.utils.dateparse import parse_datetime
 
 from governance import selectors as governance_selectors
+from governance.moments import parse_aware
 from pim.catalog import Catalog
 from pim.models import AttributeType, Completeness, Product
 from pim.validators import Invalid, parse_decimal
@@ -44,8 +44,8 @@ def product_filter(queryset, params, load_catalog: Callable[[], Catalog]):
     if "enabled" in params:
         queryset = queryset.filter(is_enabled=_bool("enabled", params["enabled"]))
     if "updated_since" in params:
-        since = parse_datetime(params["updated_since"])
-        if since is None or since.tzinfo is None:
+        since = parse_aware(params["updated_since"])
+        if since is None:
             raise ValidationError(
                 {
                     "updated_since": ValidationError(

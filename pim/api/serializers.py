@@ -20,7 +20,7 @@ class AttributeGroupSerializer(serializers.ModelSerializer):
 
 class AttributeSerializer(serializers.ModelSerializer):
     group = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    vocabulary = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    vocabulary = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Attribute
@@ -29,7 +29,9 @@ class AttributeSerializer(serializers.ModelSerializer):
 
 class FamilySerializer(serializers.ModelSerializer):
     attributes = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    label_attribute = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    label_attribute = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     requirements = serializers.SerializerMethodField()
 
     class Meta:

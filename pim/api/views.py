@@ -198,6 +198,10 @@ class ProductViewSet(viewsets.GenericViewSet):
         if request.content_type.split(";")[0].strip() != NDJSONParser.media_type:
             raise exceptions.UnsupportedMediaType(request.content_type)
         lines = request.data
+        if not lines:  # an empty answer would be a 200 with no body and no Content-Type
+            raise exceptions.ValidationError(
+                {"body": [exceptions.ErrorDetail("Send one product per line.", code="required")]}
+            )
         parsed = [(n, doc) for n, doc in lines if not isinstance(doc, exceptions.ParseError)]
         hidden = self._hidden_skus([doc for _, doc in parsed])
         allowed = [doc for _, doc in parsed if _line_key(doc) not in hidden]

@@ -175,6 +175,8 @@ def family_save(
     for unknown in sorted(codes - rows.keys()):
         _error(errors, "attributes", f"There is no attribute {unknown!r}.", "unknown")
     if label is not ...:
+        if not isinstance(label, str | None):  # a code or nothing; a dict would not even hash
+            label = repr(label)
         family.label_attribute = rows.get(label) if label else None
         if label and label not in rows:
             _error(

@@ -210,7 +210,7 @@ def _load(plans: list[_Plan], lock: bool = True) -> AssociationTargets | None:
         for p in live
         if isinstance(p.item.get("categories"), list)
         for c in p.item["categories"]
-        if isinstance(c, str)
+        if isinstance(c, str) and "\x00" not in c  # PostgreSQL text has no NUL: no such code
     }
     categories = dict(Category.objects.filter(code__in=category_codes).values_list("code", "pk"))
     with_links = [p for p in live if "associations" in p.item]
