@@ -71,6 +71,10 @@ def attribute_save(*, code: str, changes: dict, attribute: Attribute | None = No
                 _error(errors, name, f"There is no {name} {value!r}.", "unknown")
             setattr(attribute, name, row)
     labels_clean(changes, errors)
+    for name in ("date_min", "date_max"):  # Django's date parsing raises on anything but text
+        if name in changes and not isinstance(changes[name], str | None):
+            _error(errors, name, "Expected a date as YYYY-MM-DD.", "invalid")
+            del changes[name]
     try:
         apply_changes(
             attribute, changes, editable=set(ATTRIBUTE_SETTINGS) - {"group", "vocabulary"}
@@ -169,8 +173,13 @@ def family_save(
     except ValidationError as exc:
         errors.update(exc.error_dict)
 
+    if attributes is not None and (
+        not isinstance(attributes, list) or not all(isinstance(c, str) for c in attributes)
+    ):
+        _error(errors, "attributes", "Expected a list of attribute codes.", "invalid")
+        attributes = None
     current = set(family.attributes.values_list("code", flat=True)) if family.pk else set()
-    codes = current if attributes is None else set(attributes or [])
+    codes = current if attributes is None else set(attributes)
     rows = {a.code: a for a in Attribute.objects.filter(code__in=codes)}
     for unknown in sorted(codes - rows.keys()):
         _error(errors, "attributes", f"There is no attribute {unknown!r}.", "unknown")

@@ -357,3 +357,21 @@ def test_an_upload_preset_bound_that_is_not_a_number_is_a_422(keyed_client):
     )
     assert response.status_code == 422, response.content
     assert "min_width" in {e["field"] for e in response.json()["errors"]}
+
+
+def test_an_attribute_date_bound_that_is_not_text_is_a_422(keyed_client):
+    response = keyed_client.post(
+        "/api/v1/attributes",
+        {"code": "launch", "type": "date", "group": "general", "date_min": {"a": 1}},
+        format="json",
+    )
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["date_min"]
+
+
+def test_family_attributes_that_are_not_codes_are_a_422(keyed_client):
+    response = keyed_client.post(
+        "/api/v1/families", {"code": "odd", "attributes": [["name"]]}, format="json"
+    )
+    assert response.status_code == 422, response.content
+    assert "attributes" in [e["field"] for e in response.json()["errors"]]
