@@ -219,10 +219,6 @@ def fuzz_shard(shard: int, raw_schema, wsgi_app, write_key, pytestconfig) -> Non
     assert not failures, "\n\n".join(f"{label}:\n{exc}" for label, exc in failures.items())
 
 
-def test_api_fuzz_first_shard(raw_schema, wsgi_app, write_key, seeded, pytestconfig):
-    fuzz_shard(0, raw_schema, wsgi_app, write_key, pytestconfig)
-
-
 def _concrete(path: str, known) -> str:
     """The path with each parameter filled in: a seeded identifier, else a well-formed dummy."""
     resource = path.split("/")[3]
