@@ -22,23 +22,17 @@ def _services_tier():
         tiers.unavailable("services", "; ".join(missing))
 
 
-@pytest.fixture(scope="module")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the Redis broker, writing to the test database.
-
-    One per module, stopped after it: a worker left running would take the tasks that later
-    tests in this process queue, and hold locks on tables their teardown truncates."""
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.flushdb()  # nothing left over from an earlier run
-    with django_db_blocker.unblock():
-        db = connection.settings_dict
+def start_worker(name: str, **env) -> subprocess.Popen:
+    """A `celery worker` process (solo pool) on this process's settings and test database;
+    `env` overrides its environment. Its log is test-artifacts/celery-<name>.log; the process
+    carries its `hostname`."""
+    db = connection.settings_dict
     database_url = (
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     )
-    hostname = f"test-worker-{os.getpid()}@localhost"
+    hostname = f"{name}-{os.getpid()}@localhost"
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    log = open(ROOT / "test-artifacts" / f"celery-worker-{worker}.log", "a")  # noqa: SIM115 - closed below
+    log = open(ROOT / "test-artifacts" / f"celery-{name}.log", "a")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
             sys.executable,
@@ -61,20 +55,37 @@ def celery_worker(django_db_setup, django_db_blocker):
             **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
-            # Webhook tests post to a receiver on loopback and retry within seconds.
-            "TESSERA_WEBHOOKS_ALLOW_PRIVATE": "true",
-            "TESSERA_WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
+            **env,
         },
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()  # the child holds its own descriptor
+    process.hostname = hostname
+    return process
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the Redis broker, writing to the test database.
+
+    One per module, stopped after it: a worker left running would take the tasks that later
+    tests in this process queue, and hold locks on tables their teardown truncates."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.flushdb()  # nothing left over from an earlier run
+    with django_db_blocker.unblock():
+        process = start_worker(
+            f"worker-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+            # Webhook tests post to a receiver on loopback and retry within seconds.
+            TESSERA_WEBHOOKS_ALLOW_PRIVATE="true",
+            TESSERA_WEBHOOK_RETRY_SCHEDULE="1,1,1,1",
+        )
     try:
         deadline = time.monotonic() + 60
-        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+        while not celery_app.control.ping(destination=[process.hostname], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start; see {log.name}")
-        yield hostname
+                raise RuntimeError("the Celery worker did not start; see test-artifacts/")
+        yield process.hostname
     finally:
         process.terminate()
         process.wait(timeout=30)
-        log.close()

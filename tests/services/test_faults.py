@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
-from django.db import connection
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
@@ -31,6 +29,7 @@ from tests.dam.conftest import upload
 from tests.governance.factories import UserFactory
 from tests.pim.builders import save, value
 from tests.pim.conftest import catalog  # noqa: F401 - the fixture
+from tests.services.conftest import start_worker
 from tests.services.test_celery_worker import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,47 +40,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def start_worker(name: str, **env) -> subprocess.Popen:
-    """A `celery worker` process of our own (solo pool), as tests/services/conftest.py starts
-    one; `env` overrides its environment (another broker, a short visibility timeout)."""
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "test-artifacts" / f"celery-faults-{name}.log", "a")  # noqa: SIM115
-    hostname = f"faults-{name}-{os.getpid()}@localhost"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--queues=default,media",
-            f"--hostname={hostname}",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
-            "DATABASE_URL": _database_url(),
-            "DJANGO_SETTINGS_MODULE": "config.settings_test",
-            **env,
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()  # the child holds its own descriptor
-    process.hostname = hostname
-    return process
 
 
 def stop(process: subprocess.Popen) -> None:
