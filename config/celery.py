@@ -38,11 +38,12 @@ class BoundedDeliveryTask(DjangoTask):
     def delay_on_commit(self, *args, **kwargs) -> None:
         self.apply_async_on_commit(args, kwargs)
 
-    def apply_async_on_commit(self, *args, **kwargs) -> None:
-        from governance.on_commit import send_on_commit  # the app loads before Django is set up
+    def apply_async_on_commit(self, args=(), kwargs=None, **options) -> None:
+        # The app loads before Django is set up.
+        from governance.on_commit import send_on_commit, task_publish
 
         def send():
-            self.apply_async(*args, **kwargs)
+            task_publish(self, args, kwargs, **options)
 
         send.__qualname__ = f"{self.name}.apply_async"  # what a failure's log line names
         send_on_commit(send)

@@ -212,6 +212,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "governance.tasks.worker_heartbeat", "schedule": 60.0},
+    # Sends the on-commit tasks a broker outage kept in the database (governance.on_commit).
+    "unsent-tasks-send": {"task": "governance.tasks.unsent_tasks_send", "schedule": 60.0},
     "rights-expiry-report": {"task": "dam.tasks.rights_expiry_report", "schedule": 24 * 3600.0},
     # Withdraws assets whose usage rights ended from the stored channel documents.
     "channel-documents-sweep": {

@@ -5,7 +5,7 @@ import socket
 from celery import shared_task
 from django.db import OperationalError
 
-from governance import quality, services
+from governance import on_commit, quality, services
 
 # Errors a retry can cure: a database failover, a dropped connection. Anything else is a bug.
 RETRYABLE_ERRORS = (OperationalError, ConnectionError, TimeoutError)
@@ -35,3 +35,9 @@ def quality_run_execute(run_id: int) -> str:
 def quality_run_nightly() -> int:
     """Nightly: start a run of every registered check; returns its id."""
     return quality.quality_run_start().pk
+
+
+@shared_task(**RETRY_POLICY)
+def unsent_tasks_send() -> int:
+    """Every minute: send the task messages the broker could not take when they were queued."""
+    return on_commit.unsent_tasks_send()

@@ -26,6 +26,7 @@ from governance.models.reference import (
     WorkflowState,
     WorkflowStateMixin,
 )
+from governance.models.unsent import UnsentTask
 from governance.models.workflow import Notification, PublishedSnapshot, WorkflowTransition
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "QualitySeverity",
     "Term",
     "TimestampedModel",
+    "UnsentTask",
     "Vocabulary",
     "WorkerHeartbeat",
     "WorkflowState",

@@ -11,7 +11,7 @@ from dam.models import Asset, RenditionProfile
 from dam.signals import assets_changed
 from governance import workflow
 from governance.models import Channel, Event
-from governance.on_commit import send_on_commit
+from governance.on_commit import send_on_commit, task_publish
 from governance.services import event_emit
 from governance.signals import event_recorded, transitioned
 from linking.models import ChannelDocument, ChannelMediaPolicy, FallbackMedia, MediaRequirement
@@ -83,7 +83,7 @@ def rebuild_on_commit(family_id: int | None = None) -> None:
     if pending is None:
         pending = _pending.families = set()
     pending.add(family_id)
-    send_on_commit(_flush_rebuilds)  # a broker outage loses the rebuild, never the write
+    send_on_commit(_flush_rebuilds)
 
 
 def _flush_rebuilds() -> None:
@@ -92,7 +92,7 @@ def _flush_rebuilds() -> None:
     families = getattr(_pending, "families", None) or set()
     _pending.families = None
     for family_id in [None] if None in families else sorted(families):
-        channel_documents_rebuild.delay(family_id)
+        task_publish(channel_documents_rebuild, [family_id])
 
 
 def on_requirement_changed(sender, instance, **kwargs):

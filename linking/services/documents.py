@@ -25,7 +25,7 @@ from django.utils import timezone
 from dam.models import Asset, AssetKind, AssetVersion, UsageRight
 from dam.rendering import rendition_ensure
 from governance.models import Channel, PublishedSnapshot
-from governance.on_commit import send_on_commit
+from governance.on_commit import send_on_commit, task_publish
 from governance.services import event_emit
 from linking.models import ChannelDocument, FallbackMedia, MediaReadiness, ProductAssetLink
 from linking.services.document_build import Built, DocumentBuilder, snapshot_load
@@ -58,7 +58,7 @@ def documents_refresh_on_commit(product_ids: Iterable[int]) -> None:
     pending |= ids
     # One flush per registration; a flush drains every id gathered so far (ids of a rolled
     # back transaction ride along with the next one: a refresh is idempotent).
-    send_on_commit(_flush)  # a broker outage loses the refresh, never the write
+    send_on_commit(_flush)
 
 
 def _flush() -> None:
@@ -67,7 +67,7 @@ def _flush() -> None:
     ids = sorted(getattr(_pending, "ids", None) or ())
     _pending.ids = None
     for start in range(0, len(ids), BATCH):
-        channel_documents_refresh.delay(ids[start : start + BATCH])
+        task_publish(channel_documents_refresh, [ids[start : start + BATCH]])
 
 
 def products_of_models(model_ids: Iterable[int]) -> set[int]:

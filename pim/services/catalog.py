@@ -110,9 +110,12 @@ def _check_attribute_constraints(a: Attribute, errors: dict) -> None:
             re.compile(a.regex)
         except re.error as exc:
             _error(errors, "regex", f"Not a valid regular expression: {exc}.", "invalid_regex")
-    if a.min_value is not None and a.max_value is not None and a.min_value > a.max_value:
+    # Bounds are compared only once each passed its own field's check: a refused bound may
+    # still hold whatever was sent (a dict, a list), which does not compare.
+    bounds_valid = not errors.keys() & {"min_value", "max_value", "date_min", "date_max"}
+    if bounds_valid and None not in (a.min_value, a.max_value) and a.min_value > a.max_value:
         _error(errors, "min_value", "The minimum is above the maximum.", "min_above_max")
-    if a.date_min and a.date_max and a.date_min > a.date_max:
+    if bounds_valid and a.date_min and a.date_max and a.date_min > a.date_max:
         _error(errors, "date_min", "The earliest date is after the latest.", "min_above_max")
     if a.type == AttributeType.METRIC:
         if not a.allowed_units:

@@ -219,6 +219,10 @@ def fuzz_shard(shard: int, raw_schema, wsgi_app, write_key, pytestconfig) -> Non
     assert not failures, "\n\n".join(f"{label}:\n{exc}" for label, exc in failures.items())
 
 
+def test_api_fuzz_first_shard(raw_schema, wsgi_app, write_key, seeded, pytestconfig):
+    fuzz_shard(0, raw_schema, wsgi_app, write_key, pytestconfig)
+
+
 def _concrete(path: str, known) -> str:
     """The path with each parameter filled in: a seeded identifier, else a well-formed dummy."""
     resource = path.split("/")[3]
@@ -363,6 +367,23 @@ def test_an_attribute_date_bound_that_is_not_text_is_a_422(keyed_client):
     )
     assert response.status_code == 422, response.content
     assert [e["field"] for e in response.json()["errors"]] == ["date_min"]
+
+
+@pytest.mark.parametrize("bound", [{"a": 1}, [1], "many"])
+def test_a_number_bound_that_is_no_number_is_a_422_beside_the_other_bound(keyed_client, bound):
+    response = keyed_client.post(
+        "/api/v1/attributes",
+        {
+            "code": "girth",
+            "type": "number",
+            "group": "general",
+            "min_value": bound,
+            "max_value": "5",
+        },
+        format="json",
+    )
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["min_value"]
 
 
 def test_family_attributes_that_are_not_codes_are_a_422(keyed_client):
