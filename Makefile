@@ -19,7 +19,7 @@ SERVICE_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:
 	AWS_S3_REGION_NAME=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	REQUIRE_SERVICES=1
 
-.PHONY: install run test test-services lint bench clean
+.PHONY: install run test test-services lint audit bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +49,15 @@ test: lint
 # Every test again on the real services and in Chromium; a tier that cannot run fails.
 test-services:
 	$(SERVICE_ENV) REQUIRE_BROWSER=1 $(MAKE) test
+
+# Known vulnerabilities in the locked dependencies (PyPI's advisory data through pip-audit).
+# --strict: a package it could not look up fails the audit instead of passing unaudited.
+# Needs PyPI's per-release JSON API or api.osv.dev, which the build machines cannot reach.
+audit: install
+	mkdir -p var
+	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt > var/requirements-audit.txt
+	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r var/requirements-audit.txt
 
 # Benchmarks on PostgreSQL (a fresh `tessera_bench` database; BENCH_DATABASE_URL overrides).
 bench: install
