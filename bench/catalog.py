@@ -3,10 +3,15 @@ baseline benchmarks.
 
 Default (scale 1): 50,000 variant products under 10,000 product models (5 colours each, ~30
 effective values: texts in 3 locales, numbers, metrics, prices, flags, dates, selects), on 3
-channels × 3 locales; `assets` real JPEG/PNG files (Pillow, photo-like noise, 0.3–1.5 MB,
-content-addressed keys as dam.services.original_key makes them), each model linked to a hero
+channels × 3 locales; `assets` (20,000) real JPEG/PNG files of 0.3–1.5 MB under
+content-addressed keys as dam.services.original_key makes them, each model linked to a hero
 image and each product to a front image; published snapshots and channel documents for the
 first `documents` products.
+
+The files: Pillow encodes 300 photo-like pictures once (~60 ms each; 20,000 encodes would take
+~20 minutes); each asset is one of them with a comment of its own spliced into the encoded
+bytes (a JPEG COM segment, a PNG tEXt chunk with its CRC), so every file is a valid image that
+Pillow and libmagic read as before, with a sha256 and a storage key of its own.
 
 Which path writes what (and why):
 - products: pim.services.products.product_upsert_many, 1,000 per call (the bulk path the API
@@ -25,6 +30,7 @@ import hashlib
 import io
 import random
 import time
+import zlib
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -32,7 +38,12 @@ from bench import pim_benchmarks
 
 PRODUCTS = 50_000
 VARIANTS_PER_MODEL = 5
-ASSETS = 2_000
+ASSETS = 20_000
+# Distinct pictures Pillow encodes (~60 ms each); asset n is picture n % PICTURES with its own
+# comment spliced in. More than peers.CATALOG_FILES, so the rendition peers see no repeats; a
+# multiple of 4, so the 1-in-4 PNG share holds per asset.
+PICTURES = 300
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DOCUMENTS = 2_000
 LOCALES = ["en_US", "fr_FR", "de_DE"]
 CHANNELS = ["catalog_web", "catalog_app", "catalog_print"]
@@ -263,7 +274,7 @@ def products_seed(count: int) -> None:
 
 
 def image_bytes(n: int, base) -> tuple[bytes, str, str]:
-    """A unique, photo-like image: a crop of a noisy base, a drawn mark; 3 in 4 JPEG (≈1–2 MP,
+    """Picture n, photo-like: a crop of a noisy base, a drawn mark; 3 in 4 JPEG (≈1–2 MP,
     q85), 1 in 4 PNG (≈0.4 MP packshot). (bytes, mime, extension)."""
     from PIL import ImageDraw
 
@@ -278,13 +289,36 @@ def image_bytes(n: int, base) -> tuple[bytes, str, str]:
     colour = tuple(pick.randrange(256) for _ in range(3))
     box = [pick.randrange(width // 2), pick.randrange(height // 2)]
     draw.ellipse([*box, box[0] + width // 3, box[1] + height // 3], fill=colour)
-    draw.text((10, 10), f"asset {n}", fill=(255, 255, 255))
+    draw.text((10, 10), f"picture {n}", fill=(255, 255, 255))
     out = io.BytesIO()
     if n % 4 == 3:
         image.save(out, "PNG", compress_level=1)
         return out.getvalue(), "image/png", "png"
     image.save(out, "JPEG", quality=85)
     return out.getvalue(), "image/jpeg", "jpg"
+
+
+def with_comment(data: bytes, mime: str, text: str) -> bytes:
+    """The same encoded image with `text` stored in it as a comment (a JPEG COM segment after
+    the JFIF header, a PNG tEXt chunk after IHDR): other bytes, the same pixels, no encoding."""
+    payload = text.encode("latin-1")
+    if mime == "image/jpeg" and data[:2] == b"\xff\xd8":
+        at = 2
+        if data[2:4] == b"\xff\xe0":  # JFIF wants its APP0 segment right after SOI
+            at = 4 + int.from_bytes(data[4:6], "big")
+        segment = b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload
+        return data[:at] + segment + data[at:]
+    if mime == "image/png" and data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR":
+        at = 8 + 4 + 4 + 13 + 4  # signature, IHDR's length, type, 13 bytes of data and CRC
+        chunk = b"tEXt" + b"Comment\x00" + payload
+        return (
+            data[:at]
+            + (len(chunk) - 4).to_bytes(4, "big")
+            + chunk
+            + zlib.crc32(chunk).to_bytes(4, "big")
+            + data[at:]
+        )
+    raise ValueError(f"not a JPEG or PNG Pillow wrote: {mime}, {data[:16]!r}")
 
 
 def noisy_base():
@@ -301,7 +335,8 @@ def noisy_base():
 
 def assets_seed(count: int) -> int:
     """Approved image assets with one version each, files in default storage under their
-    content-addressed key; bulk_create (seeding). The bytes written."""
+    content-addressed key; bulk_create (seeding). Each file is a picture of the pool with the
+    asset's own comment in it: a valid image with a sha256 of its own. The bytes written."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
@@ -311,11 +346,15 @@ def assets_seed(count: int) -> int:
     if have >= count:
         return 0
     base = noisy_base()
+    pictures: dict[int, tuple[bytes, str, str]] = {}  # encoded once, ≈160 MB for 300
     written = 0
     for start in range(have, count, 500):
         assets, versions = [], []
         for n in range(start, min(start + 500, count)):
-            data, mime, extension = image_bytes(n, base)
+            if n % PICTURES not in pictures:
+                pictures[n % PICTURES] = image_bytes(n % PICTURES, base)
+            picture, mime, extension = pictures[n % PICTURES]
+            data = with_comment(picture, mime, f"Tessera benchmark catalog asset {n}")
             digest = hashlib.sha256(data).hexdigest()
             key = f"originals/{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
             if not default_storage.exists(key):

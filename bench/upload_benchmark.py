@@ -217,16 +217,20 @@ def manage(environment: dict, *arguments: str) -> None:
     )
 
 
+# The role a deployment gives uploaders (dam.add_asset with dam.view_asset): the upload answer
+# shows only assets the uploader may view, so a bare add_asset user would get `asset: null`.
 CREATE_USER = f"""
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, User
+from governance.roles import ASSET_CONTRIBUTOR
 user = User.objects.create_user({USERNAME!r}, password={PASSWORD!r})
-user.user_permissions.add(Permission.objects.get(content_type__app_label="dam", codename="add_asset"))
+user.groups.add(Group.objects.get(name=ASSET_CONTRIBUTOR))
 """
 
 
 def prepare_site(environment: dict) -> None:
     """What a deployment does before it serves: the schema, the static manifest (DEBUG off
-    serves the login page through it), and an uploader with dam.add_asset (no superuser)."""
+    serves the login page through it), and an uploader in the Asset Contributor role (no
+    superuser)."""
     manage(environment, "migrate", "--noinput", "-v", "0")
     manage(environment, "collectstatic", "--noinput", "-v", "0")
     manage(environment, "shell", "-c", CREATE_USER)
@@ -345,9 +349,11 @@ def check_created(response: requests.Response, body: MultipartWav) -> tuple[bool
     if response.status_code != 201:
         return False, f"HTTP {response.status_code}: {response.text[:300]}"
     [result] = response.json()["results"]
-    version = result["asset"]["current_version"] or {}
     if not result["created"]:
         return False, "answered an existing asset"
+    if result["asset"] is None:
+        return False, "created, but the answer shows no asset (may the uploader view assets?)"
+    version = result["asset"]["current_version"] or {}
     size, mime = version.get("size"), version.get("mime")
     if size != body.file_size:
         return False, f"stored {size} bytes, sent {body.file_size}"

@@ -97,6 +97,26 @@ class TableWriter:
                 self._file.write(data + b"\n")
         self._rows += 1
 
+    def write_sparse(self, cells: Mapping[int, Any]) -> None:
+        """One row given by its filled cells' positions (absent or "" is empty): for wide,
+        sparse tables, whose work then follows the cells filled, not the header's width."""
+        if self.format == "csv":
+            row = [""] * len(self.header)
+            for index, cell in cells.items():
+                if cell != "":
+                    row[index] = safe_cell(_cell_value(cell))
+            self._csv.writerow(row)
+            self._rows += 1
+        elif self.format == "xlsx":
+            row = [None] * len(self.header)  # an empty cell: nothing written for it
+            for index, cell in cells.items():
+                if cell != "":
+                    row[index] = self._xlsx_cell(cell)
+            self._sheet.append(row)
+            self._rows += 1
+        else:
+            self.write([cells.get(index, "") for index in range(len(self.header))])
+
     def close(self) -> None:
         """Finish the file (closing bracket, workbook zip); the caller's file stays open."""
         if self._closed:
@@ -115,14 +135,14 @@ class TableWriter:
             self._file.write(b"\n]\n" if self._rows else b"]\n")
 
     def _xlsx_cells(self, values) -> list:
-        cells = []
-        for value in values:
-            # XML cannot hold most control characters; openpyxl would refuse the whole row.
-            text = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(_cell_value(value)))
-            cell = WriteOnlyCell(self._sheet, value=text)
-            cell.data_type = "s"  # text, even "#N/A" or anything formula-like
-            cells.append(cell)
-        return cells
+        return [self._xlsx_cell(value) for value in values]
+
+    def _xlsx_cell(self, value) -> WriteOnlyCell:
+        # XML cannot hold most control characters; openpyxl would refuse the whole row.
+        text = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(_cell_value(value)))
+        cell = WriteOnlyCell(self._sheet, value=text)
+        cell.data_type = "s"  # text, even "#N/A" or anything formula-like
+        return cell
 
 
 def _cell_value(value: Any) -> Any:

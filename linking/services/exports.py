@@ -357,14 +357,15 @@ def _catalog_export(job: Job, request: ExportRequest) -> dict:
     from pim.imports import catalog_export
 
     progress = _Progress(job, ProductModel.objects.count() + Product.objects.count())
-    files, counts, processed = [], {}, 0
+    files, counts, columns, processed = [], {}, {}, 0
     for kind in CATALOG_KINDS:
-        header, rows = catalog_export(kind)
+        header, rows = catalog_export(kind)  # a column per value in use, not per possible one
+        columns[kind] = len(header)
         output = _Output(request.format, header)
         written = 0
         try:
             for row in rows:
-                output.writer.write(row)
+                output.writer.write_sparse(row)
                 written += 1
                 if written % CHUNK == 0:
                     progress(processed + written)
@@ -377,7 +378,13 @@ def _catalog_export(job: Job, request: ExportRequest) -> dict:
         name = _name(job, "catalog", f"-{kind}", request.format)
         label = f"{kind.replace('_', ' ').capitalize()} ({request.format.upper()})"
         files.append(output.save(name, label))
-    return {"kind": "catalog", "format": request.format, "counts": counts, "files": files}
+    return {
+        "kind": "catalog",
+        "format": request.format,
+        "counts": counts,
+        "columns": columns,
+        "files": files,
+    }
 
 
 # ------------------------------------------------------------------------------ schedules

@@ -6,10 +6,21 @@ units, date), attr.<code>.empty=true|false; `channel` and `locale` choose the va
 
 from collections.abc import Callable
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, TextField
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+)
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
@@ -107,13 +118,40 @@ def _completeness(queryset, params):
     return queryset
 
 
+class StoredSearchVector(Expression):
+    """pim_product.search_vector, the generated tsvector column of migration 0005 (PostgreSQL
+    only, so not a model field), under whatever alias the query gives the product table."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        column = connection.ops.quote_name("search_vector")
+        return f"{compiler.quote_name_unless_alias(alias)}.{column}", []
+
+
+class AnyOf(Func):
+    """`id = ANY(ARRAY(subquery))`: PostgreSQL runs the subquery once, before the outer query
+    (an InitPlan), and then walks the outer query's index over just those values."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
 def _search(queryset, q):
     prefix = Q(sku_key__startswith=q.casefold())
     if connection.vendor == "postgresql":
-        # Matches the GIN index on to_tsvector('simple', search_text) (see the migration).
-        vector = SearchVector("search_text", config="simple")
+        # The matches first, from the GIN and SKU-prefix indexes (a phrase rechecked on the
+        # stored vector, not by parsing search_text again), then the page's ids in order: a
+        # cost of the matches. Left to itself, for ORDER BY id LIMIT the planner walks the id
+        # index whenever it overestimates the matches (a phrase, words that seldom meet, a rare
+        # word it has no statistics for): a cost of the catalog's size.
         query = SearchQuery(q, config="simple", search_type="websearch")
-        return queryset.annotate(search=vector).filter(Q(search=query) | prefix)
+        matches = Product.objects.alias(search=StoredSearchVector()).filter(
+            Q(search=query) | prefix
+        )
+        return queryset.filter(AnyOf(F("pk"), Subquery(matches.values("pk"))))
     words = Q()
     for word in q.split():
         words &= Q(search_text__icontains=word)
