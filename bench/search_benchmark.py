@@ -5,7 +5,8 @@ scale 1, 1,000,000 at --scale 20):
 - product_search: full-text search latency, p50/p95 of GET /api/v1/products?q=… (a 50-row
   page) over a mix of queries: a word a fifth of the catalog holds, two words, a phrase, a
   rare word, a SKU prefix, a word nobody has;
-- catalog_paging: the product list's page 1 against a keyset page at 90 % of the catalog;
+- catalog_paging: the product list's first page of catalog products against a keyset page at 90 %
+  of the catalog (both by cursor: the same query, the same kind of product);
 - catalog_save: p95 of a single PATCH of one value on a catalog product (If-Match, Prefer:
   return=minimal), a different product each time.
 
@@ -133,11 +134,18 @@ def catalog_paging(scale: float) -> dict:
 
     made = generated(scale)
     browser = pim_benchmarks.client()
-    ids = Product.objects.order_by("pk").values_list("pk", flat=True)
-    total = ids.count()
-    deep_pk = ids[int(total * 0.9)]
+    # Both pages of catalog products, by keyset cursor (the same query): the other benchmarks'
+    # products earlier in the table have other shapes (no parent model, other value counts),
+    # and a page of them would measure their payload, not the depth.
+    ids = Product.objects.filter(family__code=catalog.FAMILY).order_by("pk")
+    ids = ids.values_list("pk", flat=True)
+    total, table = ids.count(), Product.objects.count()
+    first_pk, deep_pk = ids[0], ids[int(total * 0.9)]
     base = "/api/v1/products?page_size=100"
-    urls = {"page 1": base, "page at 90 %": f"{base}&cursor={quote(position_cursor(deep_pk))}"}
+    urls = {
+        "first page": f"{base}&cursor={quote(position_cursor(first_pk - 1))}",
+        "page at 90 %": f"{base}&cursor={quote(position_cursor(deep_pk))}",
+    }
     measured = {name: [] for name in urls}
     for url in urls.values():
         browser.get(url)
@@ -150,16 +158,16 @@ def catalog_paging(scale: float) -> dict:
     first, deep = (statistics.median(measured[name]) for name in urls)
     ratio = deep / first
     return {
-        "name": "product list page 90 % vs page 1",
+        "name": "product list page 90 % vs first",
         "measured": f"{ratio:.2f}×",
         "target": f"≤ {PAGING_RATIO}×",
         "met": ratio <= PAGING_RATIO,
-        "page_1_ms": round(first, 1),
+        "first_page_ms": round(first, 1),
         "deep_page_ms": round(deep, 1),
         "notes": (
-            f"GET /api/v1/products, 100 rows, keyset cursor, {total:,} products in the table "
-            f"({made['products']:,} of the catalog): median page 1 {first:.1f} ms, page at "
-            f"90 % {deep:.1f} ms (40 rounds, alternating)"
+            f"GET /api/v1/products, 100 rows, keyset cursor, {table:,} products in the table "
+            f"({made['products']:,} of the catalog): median first catalog page {first:.1f} ms, "
+            f"page at 90 % of the catalog {deep:.1f} ms (40 rounds, alternating)"
         ),
     }
 
