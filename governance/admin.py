@@ -422,6 +422,6 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
 
 # Admin pages kept in their own modules (grants, quality) register themselves on import.
-from governance import admin_access, admin_quality  # noqa: E402, F401
+from governance import admin_access, admin_quality, admin_unsent  # noqa: E402, F401
 from governance.admin_api_keys import ApiKeyAdmin  # noqa: E402, F401  (registers itself)
 from governance.admin_change_requests import ChangeRequestAdmin  # noqa: E402, F401  (registers itself)

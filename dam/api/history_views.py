@@ -3,7 +3,6 @@ finds the asset, so collection scopes apply: outside them, 404."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
-from rest_framework.parsers import JSONParser
 
 from dam import services
 from dam.api.views import AssetViewSet
@@ -15,6 +14,7 @@ from governance.api.audit_views import (
     history_response,
     require_permission,
 )
+from governance.api.parsers import JSONParser
 from governance.api.views import json_object
 
 

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
 from dam import presets, rendering, selectors, services
@@ -28,6 +28,7 @@ from dam.models import Asset, Collection, RenditionProfile, UploadPreset
 from dam.policies import asset_policy, granted_collection_ids
 from dam.views import rendition_path
 from governance.api.pagination import IdCursorPagination
+from governance.api.parsers import JSONParser
 from governance.api.views import (
     InUse,
     PreconditionFailed,

@@ -9,11 +9,12 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from governance.api.job_views import JobSerializer
+from governance.api.parsers import JSONParser
 from governance.api.permissions import ModelPermissionsWithView
 from governance.api.serializers import StrictInputSerializer
 from governance.api.views import CodeResourceViewSet, json_object

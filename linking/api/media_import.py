@@ -8,12 +8,13 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from dam.policies import granted_collection_ids
 from governance.api.job_views import JobSerializer
+from governance.api.parsers import JSONParser
 from governance.api.views import json_object
 from governance.models import Job
 from linking.services import media_import

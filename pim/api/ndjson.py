@@ -5,6 +5,8 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
+from governance.api.parsers import NUL_MESSAGE, nul_path
+
 MAX_LINES = 1000
 
 
@@ -29,9 +31,14 @@ class NDJSONParser(BaseParser):
             if len(items) >= MAX_LINES:
                 raise TooManyLines()
             try:
-                items.append((number, orjson.loads(line)))
+                document = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 items.append((number, ParseError(f"Line {number} is not JSON: {exc}")))
+                continue
+            path = nul_path(document)
+            if path:  # that line refused, as one that is not JSON: the others go through
+                document = ParseError(f"Line {number}, {path}: {NUL_MESSAGE}")
+            items.append((number, document))
         return items
 
 

@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from governance.api.pagination import CodeCursorPagination, IdCursorPagination
+from governance.api.parsers import JSONParser
 from governance.api.views import (
     PreconditionFailed,
     SavedByServiceViewSet,

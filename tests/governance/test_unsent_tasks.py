@@ -60,3 +60,18 @@ def test_the_sweep_sends_kept_tasks_once_the_broker_answers(closed_port):
     assert not UnsentTask.objects.exists()
     assert [h["task"] for h in headers] == ["governance.tasks.quality_run_execute"] * 3
     assert [h["argsrepr"] for h in headers] == ["[0]", "[1]", "[2]"]
+
+
+def test_the_admin_lists_kept_tasks_and_sends_them_on_request(admin_client):
+    UnsentTask.objects.create(name="governance.tasks.worker_heartbeat", error="refused")
+    page = admin_client.get("/admin/governance/unsenttask/")
+    assert page.status_code == 200 and b"governance.tasks.worker_heartbeat" in page.content
+    assert admin_client.get("/admin/governance/unsenttask/add/").status_code == 403
+    with broker_at("memory://"):
+        response = admin_client.post(
+            "/admin/governance/unsenttask/",
+            {"action": "send_now", "_selected_action": [UnsentTask.objects.get().pk]},
+            follow=True,
+        )
+    assert b"Sent 1; 0 still kept." in response.content
+    assert not UnsentTask.objects.exists()
