@@ -333,6 +333,49 @@ def noisy_base():
     return Image.blend(Image.merge("RGB", [across, around, fractal]), noise, 0.35)
 
 
+# Asset n shows subject n % 10 in colour n % 7 in setting n % 11: a subject is in a tenth of the
+# assets, a colour with a subject in a seventieth, a setting with a subject in a 110th.
+ASSET_SUBJECTS = [
+    ("shirt", "chemise", "hemd"),
+    ("dress", "robe", "kleid"),
+    ("jacket", "veste", "jacke"),
+    ("sneaker", "basket", "turnschuh"),
+    ("handbag", "sac", "handtasche"),
+    ("scarf", "foulard", "schal"),
+    ("trousers", "pantalon", "hose"),
+    ("boot", "botte", "stiefel"),
+    ("hat", "chapeau", "hut"),
+    ("belt", "ceinture", "guertel"),
+]
+ASSET_COLOURS = ["red", "navy", "olive", "white", "black", "beige", "grey"]
+ASSET_SETTINGS = [
+    "studio",
+    "street",
+    "beach",
+    "flatlay",
+    "runway",
+    "detail",
+    "packshot",
+    "lifestyle",
+    "garden",
+    "closeup",
+    "mirror",
+]
+
+
+def asset_texts(n: int) -> tuple[dict, dict]:
+    """Asset n's title and alt text, words of the small vocabulary above."""
+    english, french, german = ASSET_SUBJECTS[n % len(ASSET_SUBJECTS)]
+    colour, setting = ASSET_COLOURS[n % len(ASSET_COLOURS)], ASSET_SETTINGS[n % len(ASSET_SETTINGS)]
+    title = {"en_US": f"{colour.capitalize()} {english}, {setting} shot {n}"}
+    alt_text = {
+        "en_US": f"A {colour} {english} on a {setting} background",
+        "fr_FR": f"{french.capitalize()} ({colour})",
+        "de_DE": f"{german.capitalize()} ({colour})",
+    }
+    return title, alt_text
+
+
 def assets_seed(count: int) -> int:
     """Approved image assets with one version each, files in default storage under their
     content-addressed key; bulk_create (seeding). Each file is a picture of the pool with the
@@ -361,14 +404,17 @@ def assets_seed(count: int) -> int:
                 default_storage.save(key, ContentFile(data, name=key))
             written += len(data)
             code = f"catalog_asset_{n:06}"
+            title, alt_text = asset_texts(n)
+            # What dam.services.search_text makes of them: code, texts, original file name.
+            words = [code, *title.values(), *alt_text.values(), f"{code}.{extension}"]
             assets.append(
                 Asset(
                     code=code,
                     kind=AssetKind.IMAGE,
                     workflow_state="approved",
-                    title={"en_US": f"Catalog image {n}"},
-                    alt_text={locale: f"Product image {n}" for locale in LOCALES},
-                    search_text=f"{code} {code}.{extension}",
+                    title=title,
+                    alt_text=alt_text,
+                    search_text=" ".join(words),
                 )
             )
             versions.append(

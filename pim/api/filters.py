@@ -6,26 +6,15 @@ units, date), attr.<code>.empty=true|false; `channel` and `locale` choose the va
 
 from collections.abc import Callable
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Exists,
-    Expression,
-    F,
-    FloatField,
-    Func,
-    OuterRef,
-    Q,
-    Subquery,
-    TextField,
-)
+from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, TextField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from governance import selectors as governance_selectors
 from governance.moments import parse_aware
+from governance.search import full_text_matches
 from pim.catalog import Catalog
 from pim.models import AttributeType, Completeness, Product
 from pim.validators import Invalid, parse_decimal
@@ -118,27 +107,6 @@ def _completeness(queryset, params):
     return queryset
 
 
-class StoredSearchVector(Expression):
-    """pim_product.search_vector, the generated tsvector column of migration 0005 (PostgreSQL
-    only, so not a model field), under whatever alias the query gives the product table."""
-
-    output_field = SearchVectorField()
-
-    def as_sql(self, compiler, connection):
-        alias = compiler.query.get_initial_alias()
-        column = connection.ops.quote_name("search_vector")
-        return f"{compiler.quote_name_unless_alias(alias)}.{column}", []
-
-
-class AnyOf(Func):
-    """`id = ANY(ARRAY(subquery))`: PostgreSQL runs the subquery once, before the outer query
-    (an InitPlan), and then walks the outer query's index over just those values."""
-
-    arg_joiner = " = ANY(ARRAY"
-    template = "%(expressions)s)"
-    output_field = BooleanField()
-
-
 def _search(queryset, q):
     prefix = Q(sku_key__startswith=q.casefold())
     if connection.vendor == "postgresql":
@@ -147,11 +115,7 @@ def _search(queryset, q):
         # cost of the matches. Left to itself, for ORDER BY id LIMIT the planner walks the id
         # index whenever it overestimates the matches (a phrase, words that seldom meet, a rare
         # word it has no statistics for): a cost of the catalog's size.
-        query = SearchQuery(q, config="simple", search_type="websearch")
-        matches = Product.objects.alias(search=StoredSearchVector()).filter(
-            Q(search=query) | prefix
-        )
-        return queryset.filter(AnyOf(F("pk"), Subquery(matches.values("pk"))))
+        return queryset.filter(full_text_matches(Product, q, also=prefix))
     words = Q()
     for word in q.split():
         words &= Q(search_text__icontains=word)
