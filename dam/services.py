@@ -45,6 +45,7 @@ from governance.audit import (
     restorable_record,
 )
 from governance.models import AuditAction, Locale
+from governance.moments import as_utc
 from governance.services import VersionConflict
 
 logger = logging.getLogger(__name__)
@@ -660,6 +661,12 @@ def usage_right_save(*, asset: Asset, changes: dict, right: UsageRight | None = 
                 ValidationError("Name another asset's uuid.", code="unknown")
             ]
     for name, value in changes.items():
+        if name in ("valid_from", "valid_until"):
+            try:
+                value = as_utc(value)
+            except ValidationError as exc:
+                errors[name] = [exc]
+                continue
         if name in ("licence", "valid_from", "valid_until", "credit_line", "notes"):
             setattr(right, name, value)
     try:

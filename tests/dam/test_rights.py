@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -161,3 +161,28 @@ def test_the_daily_task_announces_each_expiry_once(asset):
     [event] = Event.objects.all()
     assert event.name == "dam.usage_right.expiring"
     assert event.payload["asset"] == str(asset.uuid)
+
+
+def test_moments_with_any_offset_are_kept_in_utc(asset):
+    """Found by the fuzzer: `+20:56` is a valid offset to Python and not to PostgreSQL."""
+    right = usage_right_save(
+        asset=asset,
+        changes={
+            "licence": "rights_managed",
+            "valid_from": "2026-01-09T14:59:01+20:56",
+            "valid_until": datetime(2027, 1, 1, tzinfo=timezone(timedelta(hours=-23))),
+        },
+    )
+    right.refresh_from_db()
+    assert right.valid_from == datetime(2026, 1, 8, 18, 3, 1, tzinfo=UTC)
+    assert right.valid_until == datetime(2027, 1, 1, 23, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "code"),
+    [("0001-01-01T00:30:00+20:00", "out_of_range"), ("next tuesday", "invalid")],
+)
+def test_a_moment_that_is_none_is_refused_on_its_field(asset, moment, code):
+    with pytest.raises(ValidationError) as refused:
+        usage_right_save(asset=asset, changes={"licence": "owned", "valid_until": moment})
+    assert [e.code for e in refused.value.error_dict["valid_until"]] == [code]

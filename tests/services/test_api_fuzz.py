@@ -392,3 +392,14 @@ def test_family_attributes_that_are_not_codes_are_a_422(keyed_client):
     )
     assert response.status_code == 422, response.content
     assert "attributes" in [e["field"] for e in response.json()["errors"]]
+
+
+def test_a_right_ending_at_an_offset_postgresql_refuses_is_kept_in_utc(keyed_client, seeded):
+    uuid = seeded.assets["hero"].uuid
+    response = keyed_client.post(
+        f"/api/v1/assets/{uuid}/rights",
+        {"licence": "owned", "valid_from": None, "valid_until": "0007-01-09T14:59:01+20:56"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["valid_until"].startswith("0007-01-08T18:03:01")
