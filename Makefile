@@ -61,6 +61,8 @@ audit: install
 
 # Benchmarks on PostgreSQL (a fresh `tessera_bench` database; BENCH_DATABASE_URL overrides).
 bench: install
+	@command -v vipsthumbnail >/dev/null || { echo "installing libvips-tools (the vips peer)"; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends libvips-tools; }
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
