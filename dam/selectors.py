@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dam.models import Asset, AssetVersion, LicenceType, Tag, UsageRight
 from governance.moments import parse_aware
-from governance.search import full_text_matches
+from governance.search import full_text_filter
 
 
 def asset_list() -> QuerySet[Asset]:
@@ -92,7 +92,7 @@ def asset_filter(queryset: QuerySet[Asset], params) -> QuerySet[Asset]:
     if q and connection.vendor == "postgresql":
         # The matches first, from the GIN index on the stored vector (migration 0008), then the
         # page's ids in order: a cost of the matches, not of the library's size.
-        queryset = queryset.filter(full_text_matches(Asset, q))
+        queryset = full_text_filter(queryset, q)
     elif q:
         words = Q()
         for word in q.split():

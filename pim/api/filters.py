@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 
 from governance import selectors as governance_selectors
 from governance.moments import parse_aware
-from governance.search import full_text_matches
+from governance.search import full_text_filter
 from pim.catalog import Catalog
 from pim.models import AttributeType, Completeness, Product
 from pim.validators import Invalid, parse_decimal
@@ -115,7 +115,7 @@ def _search(queryset, q):
         # cost of the matches. Left to itself, for ORDER BY id LIMIT the planner walks the id
         # index whenever it overestimates the matches (a phrase, words that seldom meet, a rare
         # word it has no statistics for): a cost of the catalog's size.
-        return queryset.filter(full_text_matches(Product, q, also=prefix))
+        return full_text_filter(queryset, q, also=prefix)
     words = Q()
     for word in q.split():
         words &= Q(search_text__icontains=word)

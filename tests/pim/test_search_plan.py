@@ -81,3 +81,23 @@ def test_matches_come_from_the_indexes_then_the_page_from_the_id_index():
         assert "to_tsvector" not in plan, plan
         assert "= ANY ($0)" in plan, plan  # the page: the id index over the matched ids
     assert "pim_product_sku_prefix" in search("ox-1")[:51].explain()
+
+
+def test_a_word_most_rows_hold_walks_the_id_index_instead():
+    """The probe (the first 1,000 rows by id) finds the word common: the page is the plain
+    filter, which on a large table walks the id index and stops at its 51st match (a tiny test
+    table is sorted whatever the query), rather than collecting every match first."""
+    outcomes = product_upsert_many(
+        items=[named(f"CT-{n:03}", f"Cotton tee {n}") for n in range(12)]
+        + [named(f"LN-{n:03}", f"Linen tee {n}") for n in range(3)]
+    )
+    assert all(o.ok for o in outcomes)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = search("cotton")[:51].explain()
+    assert "ANY" not in plan, plan
+    assert "to_tsvector" not in plan, plan
+    assert skus("cotton") == [f"CT-{n:03}" for n in range(12)]
+    assert "= ANY ($0)" in search("linen")[:51].explain()  # 3 of the first rows: collected
+    assert skus("linen") == ["LN-000", "LN-001", "LN-002"]
+    assert skus('"cotton tee"') == [f"CT-{n:03}" for n in range(12)]
