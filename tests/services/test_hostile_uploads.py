@@ -3,10 +3,7 @@ each file either ingested (its metadata and renditions made by the worker withou
 refused with a specific 4xx problem; never a 5xx, never a stored key outside the storage
 prefixes, and the worker's memory under 512 MB."""
 
-import io
-import stat
 import struct
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from dam.rendering import rendition_profile_save
 from governance.models import Job, JobState
 from tests.dam import media
 from tests.dam.conftest import librarian, upload  # noqa: F401 - librarian is a fixture
+from tests.linking.test_media_import import symlink, zip_of
 from tests.services.test_celery_worker import wait_for
 
 ASSETS = "/api/v1/assets"
@@ -117,21 +115,6 @@ def animated_webp(tmp_path) -> bytes:
     path = tmp_path / "anim.webp"
     frames[0].save(path, "WEBP", save_all=True, append_images=frames[1:], duration=80, loop=0)
     return path.read_bytes()
-
-
-def zip_of(entries) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def symlink_entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name)
-    info.create_system = 3
-    info.external_attr = (stat.S_IFLNK | 0o777) << 16
-    return info
 
 
 def refused_corpus(tmp_path: Path) -> list:
@@ -392,7 +375,7 @@ def test_hostile_zips_are_refused_entry_by_entry(celery_worker, librarian, tmp_p
     good = jpeg_bytes(tmp_path, "good.jpg", size=(27, 19))
     archives = [
         ("climb.zip", zip_of([("../../etc/evil.jpg", good), ("ok/../../x.jpg", good)])),
-        ("link.zip", zip_of([(symlink_entry("passwd.jpg"), b"/etc/passwd")])),
+        ("link.zip", zip_of([(symlink("passwd.jpg"), b"/etc/passwd")])),
         ("bomb.zip", zip_of([("zeros.jpg", b"\x00" * (8 * 1024 * 1024))])),
     ]
     assert len(archives[2][1]) * 1000 < 8 * 1024 * 1024  # a 1,000:1 ratio
